@@ -1,0 +1,54 @@
+import { run, runChecked, type RunOptions, type RunResult } from './exec.js';
+
+/** Namespace names as `ip netns` accepts them; we refuse anything else before calling out. */
+const NS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function assertNetnsName(name: string): void {
+  if (!NS_NAME.test(name)) throw new Error(`invalid network namespace name ${JSON.stringify(name)}`);
+}
+
+export async function listNetns(): Promise<string[]> {
+  const r = await run('ip', ['netns', 'list'], { timeoutMs: 10_000 });
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((n): n is string => !!n);
+}
+
+/** Create a namespace with loopback up. Fails if it exists. */
+export async function addNetns(name: string): Promise<void> {
+  assertNetnsName(name);
+  await runChecked('ip', ['netns', 'add', name]);
+  await runChecked('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+}
+
+/** Delete a namespace; a namespace that is already gone is not an error. */
+export async function delNetns(name: string): Promise<void> {
+  assertNetnsName(name);
+  const r = await run('ip', ['netns', 'del', name]);
+  if (r.code !== 0 && !/No such file|not found|Invalid netns/i.test(r.stderr)) {
+    throw new Error(`ip netns del ${name}: ${r.stderr.trim()}`);
+  }
+}
+
+/** Run a command inside a namespace (`ip netns exec NS CMD…`). */
+export function runInNetns(ns: string, cmd: string, args: string[], opts?: RunOptions): Promise<RunResult> {
+  assertNetnsName(ns);
+  return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+}
+
+export async function runInNetnsChecked(ns: string, cmd: string, args: string[], opts?: RunOptions): Promise<string> {
+  assertNetnsName(ns);
+  return runChecked('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+}
+
+/**
+ * Apply many `ip` commands in one process (`ip -n NS -batch -`): one fork for a whole node's setup.
+ * Lines are `ip` arguments without the leading `ip`, e.g. `addr add 10.0.0.1/24 dev eth1`.
+ */
+export async function ipBatch(ns: string | undefined, lines: string[], opts?: RunOptions): Promise<void> {
+  if (lines.length === 0) return;
+  const args = ns ? ['-n', ns, '-batch', '-'] : ['-batch', '-'];
+  if (ns) assertNetnsName(ns);
+  await runChecked('ip', args, { ...opts, input: lines.join('\n') + '\n' });
+}

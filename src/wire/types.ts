@@ -159,6 +159,8 @@ export interface RouteRefreshMessage {
   /** RFC 7313: 0 normal request, 1 BoRR, 2 EoRR. */
   subtype: number;
   safi: number;
+  /** Bytes after AFI/reserved/SAFI (RFC 5291 ORF entries), kept raw; absent when none. */
+  data?: Buffer;
 }
 
 export type BgpMessage =

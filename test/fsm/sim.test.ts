@@ -1,0 +1,150 @@
+/**
+ * Two sessions, one per speaker, joined by a simulated network (test/fsm/harness.ts Sim): the FSM's
+ * actions are performed as a socket layer would, on a virtual clock. What one side decides, the other
+ * side sees.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SessionConfig } from '../../src/fsm/index.js';
+import { Sim } from './harness.js';
+
+function pair(idA: string, idB: string, over: { a?: Partial<SessionConfig>; b?: Partial<SessionConfig> } = {}, latency = 1) {
+  const sim = new Sim(latency);
+  const base = { asn: 64512, peerAs: 64512, holdTime: 9, keepaliveTime: 3, connectRetryMs: 5000 };
+  sim.add('A', { ...base, routerId: idA, peerAddress: 'B', ...over.a }, 101);
+  sim.add('B', { ...base, routerId: idB, peerAddress: 'A', ...over.b }, 202);
+  return sim;
+}
+
+function established(sim: Sim, name: string): boolean {
+  return sim.node(name).state.state === 'Established';
+}
+
+describe('two speakers', () => {
+  it.each([
+    ['A has the higher id', '10.0.0.9', '10.0.0.1', 'A'],
+    ['B has the higher id', '10.0.0.1', '10.0.0.9', 'B'],
+  ])('both start at once (%s): the collision leaves one connection, dialled by the higher id', (_n, idA, idB, winner) => {
+    const sim = pair(idA, idB);
+    sim.inject('A', { type: 'ManualStart' });
+    sim.inject('B', { type: 'ManualStart' });
+    sim.runUntil(100);
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+    // The session connections are the two ends of one TCP connection...
+    const a = sim.link('A');
+    expect(a).toEqual({ node: 'B', conn: sim.node('B').state.conn });
+    // ...the one the higher identifier dialled.
+    expect(sim.node(winner).state.initiator).toBe('local');
+    // Both dials crossed; each side closed the losing one with Cease / Connection Collision Resolution.
+    const sent = sim.wire.filter((w) => w.what.startsWith('NOTIFICATION')).map((w) => w.what);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(new Set(sent)).toEqual(new Set(['NOTIFICATION 6/7']));
+    // Nobody went back to Idle: a collision is not a failure.
+    for (const n of ['A', 'B']) expect(sim.actions(n, 'StateChange').map((s) => s.to)).not.toContain('Idle');
+    expect(sim.actions('A', 'SessionEstablished')).toHaveLength(1);
+    expect(sim.actions('B', 'SessionEstablished')).toHaveLength(1);
+  });
+
+  it('collisions settle at any latency and start skew', () => {
+    for (const latency of [1, 3, 10]) {
+      for (const skew of [0, 1, 2, 5, 15]) {
+        const sim = pair('10.0.0.1', '10.0.0.2', {}, latency);
+        sim.inject('A', { type: 'ManualStart' });
+        sim.inject('B', { type: 'ManualStart' }, skew);
+        sim.runUntil(2000);
+        expect(established(sim, 'A') && established(sim, 'B'), `latency ${latency} skew ${skew}`).toBe(true);
+        expect(sim.link('A')?.conn).toBe(sim.node('B').state.conn);
+      }
+    }
+  });
+
+  it('a passive side waits; the active side dials once', () => {
+    const sim = pair('10.0.0.1', '10.0.0.2', { b: { passive: true } });
+    sim.inject('A', { type: 'ManualStart' });
+    sim.inject('B', { type: 'ManualStart' });
+    sim.runUntil(100);
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+    expect(sim.actions('B', 'Connect')).toHaveLength(0);
+    expect(sim.actions('A', 'Connect')).toHaveLength(1);
+  });
+
+  it('keepalives keep both sides up; intervals are 75-100% of hold/3', () => {
+    const sim = pair('10.0.0.1', '10.0.0.2');
+    sim.inject('A', { type: 'ManualStart' });
+    sim.inject('B', { type: 'ManualStart' });
+    sim.runUntil(60_000);
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+    const times = sim.node('A').log.filter((l) => l.action.type === 'SendKeepalive').map((l) => l.at);
+    expect(times.length).toBeGreaterThanOrEqual(20);
+    const gaps = times.slice(2).map((t, i) => t - times[i + 1]);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(2250);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(3000);
+    // Only the start-up collision was settled with a NOTIFICATION; the session never went down.
+    expect(sim.actions('A', 'SendNotification').every((n) => n.code === 6 && n.subcode === 7)).toBe(true);
+    expect(sim.actions('A', 'SessionDown')).toHaveLength(0);
+    expect(sim.actions('B', 'SessionDown')).toHaveLength(0);
+  });
+
+  it('a frozen peer: hold timer expiry sends 4/0, session down, then back-off retries', () => {
+    const sim = pair('10.0.0.1', '10.0.0.2');
+    sim.inject('A', { type: 'ManualStart' });
+    sim.inject('B', { type: 'ManualStart' });
+    sim.runUntil(100);
+    expect(established(sim, 'A')).toBe(true);
+    sim.node('B').frozen = true; // SIGSTOP: nothing sent, nothing read
+    sim.runUntil(20_000);
+    const down = sim.node('A').log.find((l) => l.action.type === 'SessionDown');
+    expect(down).toBeDefined();
+    // Last message from B at most one keepalive interval before the freeze; expiry 9 s later.
+    expect(down!.at).toBeGreaterThanOrEqual(100 + 9000 - 3000);
+    expect(down!.at).toBeLessThanOrEqual(100 + 9000 + 1);
+    expect(down!.action).toMatchObject({ notification: { direction: 'sent', code: 4, subcode: 0 } });
+    expect(sim.node('A').state.lastError).toMatch(/^sent NOTIFICATION 4\/0/);
+    expect(['Active', 'Connect', 'OpenSent']).toContain(sim.node('A').state.state);
+  });
+
+  it('a killed peer comes back: the survivor, waiting in Active, takes its first dial at once', () => {
+    const sim = pair('10.0.0.1', '10.0.0.2', { a: { connectRetryMs: 30_000 } });
+    sim.inject('A', { type: 'ManualStart' });
+    sim.inject('B', { type: 'ManualStart' });
+    sim.runUntil(100);
+    sim.kill('B');
+    sim.runUntil(4000);
+    expect(sim.node('A').state.state).not.toBe('Established');
+    // A retried while B was dead, with growing delays, not in a hot loop.
+    const dials = sim.node('A').log.filter((l) => l.action.type === 'Connect' && l.at > 100).map((l) => l.at);
+    expect(dials.length).toBeGreaterThanOrEqual(3);
+    expect(dials.length).toBeLessThanOrEqual(8);
+    const gaps = dials.slice(1).map((t, i) => t - dials[i]);
+    expect(gaps[gaps.length - 1]).toBeGreaterThan(gaps[0]);
+    sim.revive('B', 303);
+    const revivedAt = sim.now;
+    sim.runUntil(revivedAt + 50);
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+  });
+
+  it('a wrong AS: the side that checks sends 2/2, and both sides can tell why', () => {
+    const sim = pair('10.0.0.1', '10.0.0.2', { a: { peerAs: 65000 } });
+    sim.inject('A', { type: 'ManualStart' });
+    sim.inject('B', { type: 'ManualStart' });
+    sim.runUntil(10_000);
+    expect(sim.node('A').state.state).not.toBe('Established');
+    expect(sim.node('B').state.state).not.toBe('Established');
+    expect(sim.node('A').state.lastError).toMatch(/^sent NOTIFICATION 2\/2 \(OPEN Message Error \/ Bad Peer AS\): peer AS 64512 \(4-octet AS capability\) is not the configured 65000/);
+    expect(sim.node('B').state.lastError).toMatch(/^received NOTIFICATION 2\/2 \(OPEN Message Error \/ Bad Peer AS\): 64512/);
+    // Retries back off: within 10 s, far fewer attempts than a hot loop would make.
+    expect(sim.actions('A', 'Connect').length).toBeLessThanOrEqual(12);
+    expect(sim.actions('B', 'Connect').length).toBeLessThanOrEqual(12);
+  });
+
+  it('an operator reset (ManualStop 6/4 then ManualStart) re-establishes; the peer sees the Cease', () => {
+    const sim = pair('10.0.0.1', '10.0.0.2');
+    sim.inject('A', { type: 'ManualStart' });
+    sim.inject('B', { type: 'ManualStart' });
+    sim.runUntil(100);
+    sim.inject('A', { type: 'ManualStop', subcode: 4, message: 'reset' });
+    sim.inject('A', { type: 'ManualStart' });
+    sim.runUntil(200);
+    expect(sim.node('B').log.some((l) => l.action.type === 'SessionDown' && l.action.notification?.subcode === 4)).toBe(true);
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+  });
+});

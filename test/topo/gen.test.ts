@@ -188,7 +188,7 @@ describe('topology generation: session counts and invariants', () => {
 
 describe('topology generation: bad requests are refused with the reason', () => {
   const base: TopoRequest = { name: 'x', mode: 'rr', nodes: 10 };
-  const cases: Array<[string, Partial<TopoRequest> & Record<string, unknown>, RegExp]> = [
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['R >= N', { nodes: 3, rr: 3 }, /--rr 3: needs fewer reflectors than nodes \(3\)/],
     ['R = 0', { rr: 0 }, /--rr 0: must be between 1/],
     ['one node', { nodes: 1 }, /--nodes 1: must be between 2/],

@@ -1,0 +1,260 @@
+/**
+ * `bgplab decode` end to end: the built CLI (dist/) run as a process on hex arguments, stdin,
+ * --file and --pcap, in text and JSON, with its exit statuses (0 clean, 1 malformed, 2 usage).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ethernet, ipv4, KEEPALIVE, OPEN, pcap, update } from '../capture/builders.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'tcpdump');
+
+/** Newest mtime of the .ts files the decode verb is built from. */
+function newestSource(): number {
+  let newest = 0;
+  for (const dir of ['src/cli', 'src/capture', 'src/wire']) {
+    const abs = join(ROOT, dir);
+    if (!existsSync(abs)) continue;
+    for (const f of readdirSync(abs)) if (f.endsWith('.ts')) newest = Math.max(newest, statSync(join(abs, f)).mtimeMs);
+  }
+  return newest;
+}
+
+let tmp = '';
+
+beforeAll(() => {
+  // setup.sh builds dist/; rebuild only when it is missing or older than the sources (tsc emits
+  // even when other people's files have type errors, so its exit status is not checked here).
+  const built = join(ROOT, 'dist', 'src', 'cli', 'decode.js');
+  if (!existsSync(built) || statSync(built).mtimeMs < newestSource()) {
+    spawnSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'ignore', timeout: 120_000 });
+  }
+  expect(existsSync(built)).toBe(true);
+  tmp = mkdtempSync(join(tmpdir(), 't-decode-cli-'));
+}, 150_000);
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'decode', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
+
+const KA = KEEPALIVE.toString('hex');
+
+describe('bgplab decode: hex input', () => {
+  it('decodes a hex argument as text, exit 0', async () => {
+    const r = await run([KA]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('KEEPALIVE (19 bytes)');
+  });
+
+  it('ignores spaces and colons across several arguments, and decodes concatenated messages', async () => {
+    const colons = OPEN.toString('hex').match(/../g)!.join(':');
+    const r = await run([colons, KA.slice(0, 10), KA.slice(10), '-f', 'json']);
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.map((l) => l.type)).toEqual(['OPEN', 'KEEPALIVE']);
+    expect(lines[0]).toMatchObject({ offset: 0, version: 4, myAs: 65001, holdTime: 90, bgpId: '10.0.0.1' });
+    expect(lines[0].capabilities).toEqual([{ code: 65, name: 'four-octet-as', asn: 65001 }]);
+    expect(lines[1].offset).toBe(OPEN.length);
+  });
+
+  it('reads hex from stdin with newlines, one JSON object per line', async () => {
+    const u = update([10, 244, 3, 0], 65001, '10.0.0.9').toString('hex');
+    const stdin = `${u.slice(0, 40)}\n${u.slice(40)}\n  ${KA}\n`;
+    const r = await run(['-f', 'json', '--as4'], stdin);
+    expect(r.code).toBe(0);
+    const [up, ka] = jsonLines(r.stdout);
+    expect(up).toMatchObject({
+      type: 'UPDATE',
+      length: 48,
+      withdrawn: [],
+      nlri: ['10.244.3.0/26'],
+      attributes: { origin: 'IGP', asPath: [{ type: 'AS_SEQUENCE', asns: [65001] }], nextHop: '10.0.0.9' },
+    });
+    expect(up.guessed).toBeUndefined();
+    expect(ka.type).toBe('KEEPALIVE');
+  });
+
+  it('text output shows an UPDATE birdc-style', async () => {
+    const r = await run(['--as4', update([10, 244, 3, 0]).toString('hex')]);
+    expect(r.stdout).toBe(
+      'UPDATE (48 bytes): 1 announced, 0 withdrawn\n    origin IGP, as-path 65001, next-hop 10.0.0.1\n    nlri (1): 10.244.3.0/26\n',
+    );
+  });
+
+  it('--no-as4 forces 2-octet AS numbers (the 4-octet path is then malformed); default guesses', async () => {
+    const hex = update([10, 244, 3, 0], 4_200_000_000).toString('hex');
+    const forced = await run(['--no-as4', '-f', 'json', hex]);
+    expect(forced.code).toBe(1);
+    expect(jsonLines(forced.stdout)[0].error).toMatchObject({ code: 3, subcode: 11, action: 'treat-as-withdraw' });
+    const guessed = await run(['-f', 'json', hex]);
+    expect(guessed.code).toBe(0);
+    expect(jsonLines(guessed.stdout)[0]).toMatchObject({ guessed: { as4: true }, attributes: { asPath: [{ asns: [4_200_000_000] }] } });
+  });
+
+  it('a malformed message prints its error, still shows the rest (treat-as-withdraw), goes on, exits 1', async () => {
+    // ORIGIN value 5 is invalid: RFC 7606 §7.1 treat-as-withdraw.
+    const bad = Buffer.from(update([10, 244, 3, 0]));
+    bad[19 + 4 + 3] = 5;
+    const r = await run(['-f', 'json', '--as4', bad.toString('hex') + KA]);
+    expect(r.code).toBe(1);
+    const [u, ka] = jsonLines(r.stdout);
+    expect(u.error).toMatchObject({ code: 3, subcode: 6, name: 'UPDATE Message Error / Invalid ORIGIN Attribute', action: 'treat-as-withdraw', offset: expect.any(Number), reason: expect.any(String) });
+    expect(u.nlri).toEqual(['10.244.3.0/26']);
+    expect(u.raw).toBe(bad.toString('hex'));
+    expect(ka.type).toBe('KEEPALIVE');
+    const text = await run(['--as4', bad.toString('hex')]);
+    expect(text.stdout).toMatch(/! error 3\/6 UPDATE Message Error \/ Invalid ORIGIN Attribute \(treat-as-withdraw\) at byte \d+: /);
+    expect(text.code).toBe(1);
+  });
+
+  it('a header error (bad marker) is reported and framing resynchronises on the next marker', async () => {
+    const r = await run(['-f', 'json', '00'.repeat(19) + KA]);
+    expect(r.code).toBe(1);
+    const lines = jsonLines(r.stdout);
+    expect(lines[0].error).toMatchObject({ code: 1, subcode: 1, name: 'Message Header Error / Connection Not Synchronized', action: 'session-reset' });
+    expect(lines[1].type).toBe('KEEPALIVE');
+    expect(r.stderr).toMatch(/note: skipped 19 bytes/);
+  });
+
+  it('a NOTIFICATION shows its names and data', async () => {
+    const msg = Buffer.concat([Buffer.from('ffffffffffffffffffffffffffffffff002003' + '0602' + '0a', 'hex'), Buffer.from('maintenance')]);
+    msg.writeUInt16BE(msg.length, 16);
+    const r = await run(['-f', 'json', msg.toString('hex')]);
+    expect(jsonLines(r.stdout)[0]).toMatchObject({
+      type: 'NOTIFICATION',
+      code: 6,
+      subcode: 2,
+      codeName: 'Cease',
+      subcodeName: 'Administrative Shutdown',
+      shutdownCommunication: 'maintenanc',
+      extraData: Buffer.from('e').toString('hex'),
+    });
+    const text = await run([msg.toString('hex')]);
+    expect(text.stdout).toMatch(/NOTIFICATION \(\d+ bytes\): 6\/2 Cease \/ Administrative Shutdown, shutdown communication "maintenanc"/);
+  });
+});
+
+describe('bgplab decode: files and captures', () => {
+  it('--file reads raw bytes', async () => {
+    const f = join(tmp, 'raw.bin');
+    writeFileSync(f, Buffer.concat([OPEN, KEEPALIVE, KEEPALIVE]));
+    const r = await run(['--file', f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(' ')[0])).toEqual(['OPEN', 'capabilities:', 'KEEPALIVE', 'KEEPALIVE']);
+  });
+
+  it('--pcap prints endpoints and capture time (text and JSON)', async () => {
+    const file = join(FIXTURES, 'bgp-large-community.pcap');
+    const text = await run(['--pcap', file]);
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n')[0]).toBe('#1 2016-10-27 07:21:26.812466 192.0.2.2:46605 > 192.0.2.3:179 UPDATE (75 bytes): 1 announced, 0 withdrawn');
+    expect(text.stdout).toContain('large-communities 65535:1:1 4294967295:4294967295:4294967295');
+    const json = await run(['--pcap', file, '-f', 'json']);
+    const lines = jsonLines(json.stdout);
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatchObject({ time: '2016-10-27T07:21:26.812466Z', src: '192.0.2.2', srcPort: 46605, dst: '192.0.2.3', dstPort: 179, frame: 1, type: 'UPDATE' });
+    expect(Object.keys(lines[0]).slice(0, 7)).toEqual(['time', 'src', 'srcPort', 'dst', 'dstPort', 'frame', 'type']);
+  });
+
+  it('--pcap over IPv6 (pcapng) with --addpath and a malformed capture exits 1', async () => {
+    const v6 = await run(['--pcap', join(FIXTURES, 'bgp-enhanced-route-refresh-subtype.pcapng'), '-f', 'json']);
+    expect(v6.code).toBe(0);
+    const lines = jsonLines(v6.stdout);
+    expect(lines[0]).toMatchObject({ src: '2a02:abc::17', type: 'ROUTE-REFRESH', subtypeName: 'request' });
+    expect(v6.stderr).toMatch(/gap of 153 bytes/);
+    const loop = await run(['--pcap', join(FIXTURES, 'bgp-infinite-loop.pcap')]);
+    expect(loop.code).toBe(1);
+    expect(loop.stdout).toMatch(/! error 1\/2 Message Header Error \/ Bad Message Length/);
+  });
+
+  it('--pcap - reads the capture from stdin', async () => {
+    const child = spawn(process.execPath, [CLI, 'decode', '--pcap', '-', '-f', 'json'], { cwd: ROOT });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', resolve);
+      child.stdin.end(readFileSync(join(FIXTURES, 'bgp-bfd-cease.pcap')));
+    });
+    expect(code).toBe(0);
+    expect(jsonLines(stdout)[0]).toMatchObject({ type: 'NOTIFICATION', code: 6, subcode: 10, subcodeName: 'BFD Down', src: '127.0.0.1', dstPort: 179 });
+  });
+
+  it('--port picks BGP on another port', async () => {
+    const frames = [{ data: ethernet(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 50000, dstPort: 1179, seq: 1, payload: KEEPALIVE })) }];
+    const f = join(tmp, 'port.pcap');
+    writeFileSync(f, pcap(1, frames));
+    const dflt = await run(['--pcap', f]);
+    expect(dflt.stdout).toMatch(/no TCP segments on port 179 among 1 frames/);
+    const r = await run(['--pcap', f, '--port', '1179,2179']);
+    expect(r.stdout).toMatch(/^#1 .* 10\.0\.0\.1:50000 > 10\.0\.0\.2:1179 KEEPALIVE \(19 bytes\)$/m);
+  });
+});
+
+describe('bgplab decode: usage errors exit 2 with a clear message', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['unknown format', [KA, '-f', 'yaml'], /--format: unknown format 'yaml' \(expected text or json\)/],
+    ['bad add-path family', [KA, '--addpath', 'ipv4,ipv5'], /--addpath: unknown family 'ipv5'/],
+    ['bad port', ['--pcap', 'x.pcap', '--port', '70000'], /--port: '70000' is not a TCP port/],
+    ['port without pcap', [KA, '--port', '179'], /--port applies only to --pcap input/],
+    ['non-hex', ['ffzz'], /hex argument: 'z' is not a hex digit \(at hex digit 3\)/],
+    ['odd hex', ['fff'], /odd number of hex digits \(3\)/],
+    ['two inputs', [KA, '--file', 'x'], /give one input, not hex arguments and --file/],
+    ['missing file', ['--file', '/nonexistent/bgp.bin'], /--file \/nonexistent\/bgp.bin: cannot read \(no such file\)/],
+    ['missing capture', ['--pcap', '/nonexistent/x.pcap'], /--pcap \/nonexistent\/x.pcap: cannot read \(no such file\)/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const r = await run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+    });
+  }
+
+  it('a capture given as --file, and a non-capture given as --pcap', async () => {
+    const a = await run(['--file', join(FIXTURES, 'bgp-bfd-cease.pcap')]);
+    expect([a.code, a.stderr]).toEqual([2, expect.stringMatching(/this is a packet capture; use --pcap/)]);
+    const b = await run(['--pcap', join(FIXTURES, 'SOURCE.md')]);
+    expect([b.code, b.stderr]).toEqual([2, expect.stringMatching(/not a pcap or pcapng file \(first bytes 23207463\)/)]);
+  });
+
+  it('empty stdin', async () => {
+    const r = await run([], '  \n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/stdin: no hex digits/);
+  });
+});

@@ -1,4 +1,5 @@
 import { run, runChecked, type RunOptions, type RunResult } from './exec.js';
+import { existsSync } from 'node:fs';
 
 /** Namespace names as `ip netns` accepts them; we refuse anything else before calling out. */
 const NS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -51,4 +52,24 @@ export async function ipBatch(ns: string | undefined, lines: string[], opts?: Ru
   const args = ns ? ['-n', ns, '-batch', '-'] : ['-batch', '-'];
   if (ns) assertNetnsName(ns);
   await runChecked('ip', args, { ...opts, input: lines.join('\n') + '\n' });
+}
+
+/** Whether a named namespace exists (its bind mount under /run/netns): no fork. */
+export function netnsExists(name: string): boolean {
+  assertNetnsName(name);
+  return existsSync(`/run/netns/${name}`);
+}
+
+/**
+ * PIDs of the processes whose network namespace is `name` (`ip netns pids`): how destroy finds a
+ * daemon that was started but not yet recorded when a deploy was killed.
+ */
+export async function netnsPids(name: string): Promise<number[]> {
+  assertNetnsName(name);
+  if (!netnsExists(name)) return [];
+  const r = await run('ip', ['netns', 'pids', name], { timeoutMs: 10_000 });
+  return r.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => Number.isInteger(n) && n > 1);
 }

@@ -1,0 +1,157 @@
+/**
+ * src/daemons owns running one BGP daemon of any implementation (bgplab speaker, BIRD 2, FRR, GoBGP)
+ * inside an existing network namespace: starting it in the foreground with recorded PIDs and log files,
+ * querying a status normalized over the four (peers with RFC 4271 states, learned routes per family, and
+ * the kernel routes it installed), and stopping it by recorded PID (SIGTERM, then SIGKILL after a bound).
+ * Handles are plain JSON so another process (destroy, status) can use them. Used by the lab runtime
+ * (src/lab) and standalone by the interop tests: `startDaemon`, `queryStatus`, `stopDaemon`.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { run } from '../sys/exec.js';
+import { isRunning, listeningTcpPorts, logExcerpt, sameProcess, terminate, waitUntil, type TerminateResult } from '../sys/proc.js';
+import { bgplabStatus, startBgplab } from './bgplab.js';
+import { birdStatus, startBird } from './bird.js';
+import { DaemonError } from './common.js';
+import { frrStatus, startFrr } from './frr.js';
+import { gobgpStatus, startGobgp } from './gobgp.js';
+import type { AddressFamily, DaemonHandle, DaemonImpl, DaemonProcess, DaemonStatus, KernelRoute, StartDaemonOptions } from './types.js';
+
+export * from './types.js';
+export { DaemonError } from './common.js';
+export { defaultSpeakerEntry } from './bgplab.js';
+
+const STARTERS: Record<DaemonImpl, (o: StartDaemonOptions) => Promise<DaemonHandle>> = {
+  bgplab: startBgplab,
+  bird: startBird,
+  frr: startFrr,
+  gobgp: startGobgp,
+};
+
+/**
+ * Start a daemon in `ns`. Returns once its processes are spawned (FRR: zebra ready, GoBGP: prefixes
+ * added); `waitDaemonReady` then waits for TCP 179 and the query interface.
+ */
+export function startDaemon(o: StartDaemonOptions): Promise<DaemonHandle> {
+  const start = STARTERS[o.impl];
+  if (!start) return Promise.reject(new DaemonError(o.name, `unknown implementation ${JSON.stringify(o.impl)}`));
+  return start(o);
+}
+
+/** Normalized status from the daemon's own interface (control socket, birdc, vtysh, gobgp). */
+export function queryStatus(h: DaemonHandle, timeoutMs = 5000): Promise<DaemonStatus> {
+  switch (h.impl) {
+    case 'bgplab':
+      return bgplabStatus(h, timeoutMs);
+    case 'bird':
+      return birdStatus(h, timeoutMs);
+    case 'frr':
+      return frrStatus(h, timeoutMs);
+    case 'gobgp':
+      return gobgpStatus(h, timeoutMs);
+    default:
+      return Promise.reject(new DaemonError(h.name, `unknown implementation ${JSON.stringify((h as DaemonHandle).impl)}`));
+  }
+}
+
+/** Whether every process of the daemon still runs (same PID, start time and command line). */
+export function daemonRunning(h: DaemonHandle): boolean {
+  return h.processes.length > 0 && h.processes.every(isRunning);
+}
+
+/**
+ * Whether every process of the daemon still exists (same PID and start time). Unlike daemonRunning it
+ * does not read the command line, which a process in the middle of an exec may show empty: use it to
+ * decide that a daemon died.
+ */
+export function daemonAlive(h: DaemonHandle): boolean {
+  return h.processes.length > 0 && h.processes.every(sameProcess);
+}
+
+/** Whether the daemon's namespace has a TCP listener on `port` (read from /proc, no fork). */
+export function daemonListening(h: DaemonHandle, port = 179): boolean {
+  const last = h.processes[h.processes.length - 1];
+  return !!last && sameProcess(last) && listeningTcpPorts(last.pid).has(port);
+}
+
+/** The file that exists once the daemon's query interface is up. */
+function controlPath(h: DaemonHandle): string {
+  return h.impl === 'frr' ? `${h.control}/bgpd.vty` : h.control;
+}
+
+/**
+ * Wait (bounded) until the daemon listens on TCP `port` in its namespace and its query interface
+ * exists. Throws a DaemonError naming the node, with the log's telling lines, if a process died or
+ * the bound passed.
+ */
+export async function waitDaemonReady(h: DaemonHandle, opts: { timeoutMs?: number; port?: number } = {}): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  let dead: DaemonProcess | undefined;
+  const ok = await waitUntil(
+    () => {
+      dead = h.processes.find((p) => !sameProcess(p));
+      return !!dead || (daemonListening(h, opts.port ?? 179) && existsSync(controlPath(h)));
+    },
+    { timeoutMs, intervalMs: 20 },
+  );
+  if (dead) {
+    const why = logExcerpt(dead.log);
+    throw new DaemonError(h.name, `${dead.role} (pid ${dead.pid}) exited${why ? `: ${why}` : ''}`);
+  }
+  if (!ok) throw new DaemonError(h.name, `not ready (TCP ${opts.port ?? 179} and ${controlPath(h)}) after ${timeoutMs} ms`);
+}
+
+/**
+ * Stop every process of the daemon, last started first (FRR: bgpd before zebra), each SIGTERM then
+ * SIGKILL after `graceMs`; then remove paths it created outside runDir. Idempotent.
+ */
+export async function stopDaemon(h: DaemonHandle, graceMs = 5000): Promise<TerminateResult[]> {
+  const results: TerminateResult[] = [];
+  for (const p of [...h.processes].reverse()) results.push(await terminate(p, graceMs));
+  for (const path of h.extraPaths) {
+    // Only ever FRR's own path space directory.
+    if (path.startsWith('/var/run/frr/') && !path.includes('..')) rmSync(path, { recursive: true, force: true });
+  }
+  return results;
+}
+
+function parseIpRoutes(text: string, family: AddressFamily): KernelRoute[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(text || '[]');
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  return list.map((raw) => {
+    const r = raw as Record<string, unknown>;
+    const dst = String(r.dst ?? '');
+    return {
+      dst: dst === 'default' ? (family === 'ipv4' ? '0.0.0.0/0' : '::/0') : dst.includes('/') ? dst : `${dst}/${family === 'ipv4' ? 32 : 128}`,
+      family,
+      type: typeof r.type === 'string' ? r.type : 'unicast',
+      gateway: typeof r.gateway === 'string' ? r.gateway : undefined,
+      dev: typeof r.dev === 'string' ? r.dev : undefined,
+      protocol: typeof r.protocol === 'string' ? r.protocol : undefined,
+    };
+  });
+}
+
+/**
+ * Routes of namespace `ns`'s main table, both families (`ip -j -n NS route show [proto P]`). With
+ * `protocol` null, every route.
+ */
+export async function nsKernelRoutes(ns: string, protocol: string | null, timeoutMs = 5000): Promise<KernelRoute[]> {
+  const proto = protocol ? ['proto', protocol] : [];
+  const [v4, v6] = await Promise.all([
+    run('ip', ['-j', '-n', ns, 'route', 'show', ...proto], { timeoutMs }),
+    run('ip', ['-j', '-6', '-n', ns, 'route', 'show', ...proto], { timeoutMs }),
+  ]);
+  if (v4.code !== 0) throw new Error(`ip -n ${ns} route show: ${v4.stderr.trim()}`);
+  return [...parseIpRoutes(v4.stdout, 'ipv4'), ...parseIpRoutes(v6.stdout, 'ipv6')];
+}
+
+/** Kernel routes the daemon installed (its route protocol); empty for GoBGP, which has no FIB. */
+export async function kernelRoutes(h: DaemonHandle, timeoutMs = 5000): Promise<KernelRoute[]> {
+  if (!h.kernelProtocol) return [];
+  return nsKernelRoutes(h.ns, h.kernelProtocol, timeoutMs);
+}

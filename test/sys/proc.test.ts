@@ -1,0 +1,91 @@
+/**
+ * Process identity, bounded termination and the daemon launcher, with real processes (no root needed):
+ * a PID is only ever signalled while it still runs what we recorded.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { launch, launchLine, LAUNCHER_MARK, shQuote } from '../../src/sys/launcher.js';
+import { identify, isRunning, listeningTcpPorts, logExcerpt, readStat, sameProcess, terminate, waitUntil } from '../../src/sys/proc.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bgplab-t-proc-'));
+/** The launched shell creates the log itself, a moment after answering the PID. */
+const readLog = (f: string): string => {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return '';
+  }
+};
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('launcher lines (pure)', () => {
+  it('quotes every word for sh, including quotes and spaces', () => {
+    expect(shQuote("it's a b")).toBe(`'it'\\''s a b'`);
+    expect(() => shQuote('a\nb')).toThrow(/newline/);
+  });
+
+  it('runs through nice when raised, with cwd, log and no stdin', () => {
+    const line = launchLine('bird', ['-c', '/x y/bird.conf'], { logFile: '/l/bird.log', cwd: '/run dir', niceIncrement: 20 });
+    expect(line).toBe(
+      `cd '/run dir' || { echo "ERR cd"; continue; }; 'nice' '-n' '20' 'bird' '-c' '/x y/bird.conf' >>'/l/bird.log' 2>&1 </dev/null & echo "PID $!"`,
+    );
+    expect(launchLine('true', [], { logFile: '/l', niceIncrement: 0 })).toContain(`cd '/' ||`);
+  });
+});
+
+describe('launched processes', () => {
+  it('reports the PID of the program itself, writes its output to the log, in its own session', async () => {
+    const log = join(dir, 'sleep.log');
+    const pid = await launch('sh', ['-c', 'echo started; exec sleep 30.123', 'marker'], { logFile: log, cwd: dir });
+    const id = identify(pid, '30.123')!;
+    expect(id).toBeDefined();
+    await waitUntil(() => readLog(log).includes('started'), { timeoutMs: 5000 });
+    expect(isRunning(id)).toBe(true);
+    // Not in our session: a Ctrl-C of our terminal never reaches it.
+    const sid = (p: number): string => readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[3];
+    expect(sid(pid)).not.toBe(sid(process.pid));
+    expect(await terminate(id, 2000)).toBe('terminated');
+    expect(sameProcess(id)).toBe(false);
+    expect(await terminate(id, 100)).toBe('gone');
+  });
+
+  it('never signals a process whose identity does not match', async () => {
+    const pid = await launch('sleep', ['30'], { logFile: join(dir, 'other.log') });
+    await waitUntil(() => !(readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(LAUNCHER_MARK)), { timeoutMs: 5000 });
+    const st = readStat(pid)!;
+    // Same PID, other start time: a reused PID. Same start time, other command line: not ours.
+    expect(await terminate({ pid, startTime: String(Number(st.startTime) - 1), match: 'sleep' }, 100)).toBe('gone');
+    expect(await terminate({ pid, startTime: st.startTime, match: 'bird' }, 100)).toBe('not-ours');
+    expect(sameProcess({ pid, startTime: st.startTime, match: 'sleep' })).toBe(true);
+    expect(await terminate({ pid, startTime: st.startTime, match: 'sleep' }, 2000)).toBe('terminated');
+  });
+
+  it('rejects a launch into a missing directory and keeps serving the next ones', async () => {
+    await expect(launch('true', [], { logFile: join(dir, 'x.log'), cwd: join(dir, 'missing') })).rejects.toThrow(/ERR cd/);
+    expect(await launch('true', [], { logFile: join(dir, 'x.log') })).toBeGreaterThan(1);
+  });
+
+  it('escalates to SIGKILL after the grace period', async () => {
+    const pid = await launch('sh', ['-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done', 'stubborn'], { logFile: join(dir, 'stubborn.log') });
+    await waitUntil(() => readLog(join(dir, 'stubborn.log')).includes('ready'), { timeoutMs: 5000 });
+    expect(await terminate(identify(pid, 'stubborn')!, 300)).toBe('killed');
+  });
+});
+
+it('listeningTcpPorts sees a listener of our own namespace', async () => {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  expect(listeningTcpPorts(process.pid).has(port)).toBe(true);
+  server.close();
+});
+
+it('logExcerpt prefers the lines that say what went wrong', () => {
+  const f = join(dir, 'crash.log');
+  writeFileSync(f, 'file:///x.js:1\nimport { a } from "b";\nSyntaxError: The requested module does not provide an export named a\n    at ModuleJob._instantiate\n\nNode.js v20.20.2\n');
+  expect(logExcerpt(f)).toBe('SyntaxError: The requested module does not provide an export named a');
+  expect(logExcerpt(join(dir, 'missing.log'))).toBe('');
+});

@@ -16,6 +16,8 @@ declare -A NEED=(
   [gobgp]=gobgpd
   [tcpdump]=tcpdump
   [ps]=procps
+  # SVG to PNG for the Markdown report's charts (bgplab report degrades to SVG links without it).
+  [rsvg-convert]=librsvg2-bin
 )
 # FRR installs its daemons outside PATH.
 have() { command -v "$1" >/dev/null 2>&1 || { [ "$1" = vtysh ] && [ -x /usr/lib/frr/bgpd ]; }; }

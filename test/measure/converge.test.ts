@@ -1,0 +1,90 @@
+/**
+ * `converge` on real labs in namespaces: exact session counts against the formulas, every route in every
+ * BGP table and kernel, times that make sense, and a lab that cannot converge in time saying which nodes
+ * lack which routes. bgplab speakers, BIRD (the yardstick) and a mixed lab (BIRD reflectors, bgplab clients).
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { destroyByTopologyFile } from '../../src/lab/destroy.js';
+import { runConverge } from '../../src/measure/converge.js';
+import type { ConvergeResult } from '../../src/report/schema.js';
+import { missing } from '../helpers/env.js';
+import { tempDir, writeTopology } from './lab.js';
+
+const dir = tempDir('bgplab-mconv-');
+const files: string[] = [];
+afterAll(async () => {
+  for (const f of files) await destroyByTopologyFile(f).catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function checkConverged(r: ConvergeResult, sessions: number): void {
+  expect(r.sessions).toEqual({ expected: sessions, established: sessions });
+  expect(r.convergence.converged).toBe(true);
+  expect(r.missing).toEqual([]);
+  for (const n of r.nodes) {
+    expect(n.routes, n.name).toBe(n.expectedRoutes);
+    if (n.fibRoutes !== null) expect(n.fibRoutes, n.name).toBe(n.expectedRoutes);
+    expect(n.sessions.established, n.name).toBe(n.sessions.expected);
+    expect(n.cpuMs! > 0).toBe(true);
+    expect(n.rssBytes! > 1e6).toBe(true);
+    expect(n.pssBytes! > 0).toBe(true);
+  }
+  const c = r.convergence;
+  expect(c.bgpMs).not.toBeNull();
+  expect(c.fibMs).not.toBeNull();
+  expect(c.dataplaneMs).not.toBeNull();
+  expect(c.fibMs! < 30_000).toBe(true);
+  expect(r.dataplane.reached).toBe(r.dataplane.pairs);
+  expect(r.dataplane.pairs).toBeGreaterThan(0);
+  expect(r.deployMs! > 0).toBe(true);
+  expect(r.updates.messages! > 0).toBe(true);
+}
+
+async function converge(name: string, req: Parameters<typeof writeTopology>[1], timeoutMs = 30_000): Promise<ConvergeResult> {
+  const file = writeTopology(dir, { ...req, name });
+  files.push(file);
+  return runConverge({ topologyFile: file, timeoutMs });
+}
+
+describe.skipIf(missing('root', 'ip', 'ping', 'tcpdump'))('converge, bgplab speakers', () => {
+  it('mesh-10: 45 sessions, every route everywhere', async () => {
+    const r = await converge('t-mconv-mesh10', { mode: 'mesh', nodes: 10, clientImpl: 'bgplab' });
+    checkConverged(r, 45);
+    // Each node originates one IPv4 and one IPv6 block: 9 others × 2.
+    expect(r.nodes.every((n) => n.expectedRoutes === 18)).toBe(true);
+    expect(r.convergence.method.bgp).toMatch(/event log/);
+  }, 60_000);
+
+  it('rr2-20: 37 sessions, every route everywhere', async () => {
+    const r = await converge('t-mconv-rr2-20', { mode: 'rr', nodes: 20, rr: 2, rrImpl: 'bgplab', clientImpl: 'bgplab' });
+    checkConverged(r, 37);
+    expect(r.nodes.filter((n) => n.role === 'rr').map((n) => n.sessions.expected)).toEqual([19, 19]);
+  }, 60_000);
+});
+
+describe.skipIf(missing('root', 'ip', 'ping', 'tcpdump', 'bird'))('converge, BIRD and mixed', () => {
+  it('BIRD mesh-10 and rr2-20 (the yardstick)', async () => {
+    checkConverged(await converge('t-mconv-bmesh10', { mode: 'mesh', nodes: 10, clientImpl: 'bird' }), 45);
+    checkConverged(await converge('t-mconv-brr2-20', { mode: 'rr', nodes: 20, rr: 2, rrImpl: 'bird', clientImpl: 'bird' }), 37);
+  }, 90_000);
+
+  it('BIRD reflectors with bgplab clients (Calico’s own setup) converge', async () => {
+    const r = await converge('t-mconv-mixed', { mode: 'rr', nodes: 8, rr: 2, rrImpl: 'bird', clientImpl: 'bgplab' });
+    checkConverged(r, 13);
+    expect(new Set(r.nodes.map((n) => `${n.role}:${n.impl}`))).toEqual(new Set(['rr:bird', 'client:bgplab']));
+  }, 60_000);
+
+  it('a lab that cannot converge in time says which nodes lack which routes', async () => {
+    // BIRD waits at least its connect delay (about 1 s) before the first session: 200 ms is too short.
+    const r = await converge('t-mconv-short', { mode: 'rr', nodes: 4, rr: 1, rrImpl: 'bird', clientImpl: 'bird' }, 200);
+    expect(r.convergence.converged).toBe(false);
+    expect(r.missing.length).toBeGreaterThan(0);
+    for (const m of r.missing) {
+      expect(m.bgp.length + m.fib.length, m.node).toBeGreaterThan(0);
+      // What is missing are other nodes' pod blocks from the pools.
+      for (const p of m.fib) expect(p).toMatch(/^(10\.244\.|fd00:10:244:)/);
+    }
+    expect(r.nodes.some((n) => n.fibRoutes! < n.expectedRoutes)).toBe(true);
+  }, 60_000);
+});

@@ -17,7 +17,18 @@ program
 
 // Each verb registers itself. Keep this list sorted by verb.
 const verbs: Array<() => Promise<{ register(p: Command): void }>> = [
-  // e.g. () => import('./decode.js'),
+  () => import('./converge.js'),
+  () => import('./decode.js'),
+  () => import('./deploy.js'),
+  () => import('./destroy.js'),
+  () => import('./drill.js'),
+  () => import('./exec.js'),
+  () => import('./inspect.js'),
+  () => import('./report.js'),
+  () => import('./speaker.js'),
+  () => import('./status.js'),
+  () => import('./sweep.js'),
+  () => import('./topo.js'),
 ];
 
 async function main(): Promise<void> {

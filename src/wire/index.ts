@@ -24,6 +24,8 @@ export {
   isIPv6,
   ipv4ToString,
   ipv6ToString,
+  ipv4PrefixToString,
+  ipv6PrefixToString,
   toHex,
   type ParsedPrefix,
 } from './prefix.js';

@@ -3,17 +3,13 @@
  * path identifiers). Decoding builds each prefix string straight from the bytes; encoding
  * writes straight into the caller's buffer. These loops run once per route.
  */
-import { SLASH_LEN, ipv6ToString, writeNlriPrefix } from './prefix.js';
+import { ipv4PrefixToString, ipv6PrefixToString, tryParsePrefix, writeNlriPrefix } from './prefix.js';
 import type { Family, Nlri } from './types.js';
 
-const DEC_DOT: string[] = [];
-const ZERO_SLASH: string[] = [];
-for (let i = 0; i < 256; i++) DEC_DOT.push(`${i}.`);
-for (let i = 0; i <= 32; i++) ZERO_SLASH.push(`0/${i}`);
-const DEC: string[] = [];
-for (let i = 0; i < 256; i++) DEC.push(String(i));
 /** Mask for the last significant byte of a prefix whose length mod 8 is the index. */
 const LAST_MASK = [0xff, 0x80, 0xc0, 0xe0, 0xf0, 0xf8, 0xfc, 0xfe];
+
+const v4 = new Uint8Array(4);
 
 /** Why an NLRI list failed (RFC 7606 §5.3 "syntactically incorrect"). */
 export interface NlriFailure {
@@ -45,24 +41,11 @@ export function decodeIPv4Prefixes(
     if (len > 32) return { at, reason: `IPv4 prefix length ${len} > 32` };
     const nb = (len + 7) >> 3;
     if (p + nb > end) return { at, reason: `prefix /${len} needs ${nb} bytes, ${end - p} left` };
-    let s: string;
-    const m = LAST_MASK[len & 7];
-    switch (nb) {
-      case 0:
-        s = '0.0.0.' + ZERO_SLASH[len];
-        break;
-      case 1:
-        s = DEC_DOT[buf[p] & m] + '0.0.' + ZERO_SLASH[len];
-        break;
-      case 2:
-        s = DEC_DOT[buf[p]] + DEC_DOT[buf[p + 1] & m] + '0.' + ZERO_SLASH[len];
-        break;
-      case 3:
-        s = DEC_DOT[buf[p]] + DEC_DOT[buf[p + 1]] + DEC_DOT[buf[p + 2] & m] + ZERO_SLASH[len];
-        break;
-      default:
-        s = DEC_DOT[buf[p]] + DEC_DOT[buf[p + 1]] + DEC_DOT[buf[p + 2]] + DEC[buf[p + 3] & m] + SLASH_LEN[len];
-    }
+    // Significant bytes, host bits cleared, the rest zero (RFC 4271 §4.3).
+    v4[0] = v4[1] = v4[2] = v4[3] = 0;
+    for (let i = 0; i < nb; i++) v4[i] = buf[p + i];
+    if (nb > 0) v4[nb - 1] &= LAST_MASK[len & 7];
+    const s = ipv4PrefixToString(v4, 0, len);
     p += nb;
     out.push(addPath ? { prefix: s, pathId } : { prefix: s });
   }
@@ -91,11 +74,11 @@ export function decodeIPv6Prefixes(
     if (len > 128) return { at, reason: `IPv6 prefix length ${len} > 128` };
     const nb = (len + 7) >> 3;
     if (p + nb > end) return { at, reason: `prefix /${len} needs ${nb} bytes, ${end - p} left` };
-    v6.fill(0);
     for (let i = 0; i < nb; i++) v6[i] = buf[p + i];
+    for (let i = nb; i < 16; i++) v6[i] = 0;
     if (nb > 0) v6[nb - 1] &= LAST_MASK[len & 7];
     p += nb;
-    const s = ipv6ToString(v6, 0) + SLASH_LEN[len];
+    const s = ipv6PrefixToString(v6, 0, len);
     out.push(addPath ? { prefix: s, pathId } : { prefix: s });
   }
   return undefined;
@@ -134,6 +117,14 @@ export function writeNlri(buf: Buffer, off: number, nlri: Nlri, family: Family, 
     off += 4;
   }
   const next = writeNlriPrefix(buf, off, nlri.prefix, family);
-  if (next < 0) throw new RangeError(`invalid ${family} prefix "${nlri.prefix}"`);
+  if (next < 0) throw new RangeError(invalidPrefixMessage(nlri.prefix, family));
   return next;
+}
+
+/** Why `text` is not a prefix of `family`, for the RangeError (only built on failure). */
+function invalidPrefixMessage(text: unknown, family: Family): string {
+  if (typeof text !== 'string') return `invalid ${family} prefix ${String(text)}: not a string`;
+  const parsed = tryParsePrefix(text, { clearHostBits: true });
+  const reason = typeof parsed === 'string' ? parsed : `not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} prefix`;
+  return `invalid ${family} prefix "${text}": ${reason}`;
 }

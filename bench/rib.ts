@@ -133,7 +133,7 @@ for (const count of sizes.length > 0 ? sizes : [100_000, 1_000_000]) {
   console.log(
     `${count.toLocaleString('en-US')} routes (median of ${repeats}): apply ${m('apply').toFixed(1)} ms, ` +
       `best-changes ${m('best').toFixed(1)} ms, flush ${m('flush').toFixed(1)} ms, total ${m('total').toFixed(1)} ms ` +
-      `(best ${best.toFixed(1)} ms, of which GC ${m('gc').toFixed(1)} ms; process CPU incl. GC threads ${m("cpu").toFixed(1)} ms) = ${Math.round(count / (m('total') / 1000)).toLocaleString('en-US')} routes/s; ` +
+      `(best ${best.toFixed(1)} ms, of which GC ${m('gc').toFixed(1)} ms; process CPU incl. GC threads ${m('cpu').toFixed(1)} ms) = ${Math.round(count / (m('total') / 1000)).toLocaleString('en-US')} routes/s; ` +
       `${runs[0].groups} attribute groups out, ${runs[0].changeGroups} best-change groups; ` +
       `heap ${m('heapPerRoute').toFixed(0)} B/route, rss ${m('rssPerRoute').toFixed(0)} B/route`,
   );

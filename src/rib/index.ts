@@ -13,7 +13,9 @@
  *   on Established:   rib.peerUp(addr, { routerId, families, as4 })  // schedules full table + End-of-RIB
  *   on UPDATE:        rib.applyUpdate(addr, family, attrs, nlri, withdrawn)   // once per family in it
  *   on ROUTE-REFRESH: rib.dumpFor(addr, [family])
- *   on session down:  rib.peerDown(addr)
+ *   on session down:  rib.peerDown(addr)       // or peerDown(addr, { retainStale: families }) when
+ *     RFC 4724 graceful restart applies: the routes stay, stale, until re-announced or purgeStale(addr,
+ *     family?) (End-of-RIB, restart timer; the speaker owns the clock); staleCount(addr, family?).
  *   after each batch of input: for each up peer, rib.flush(addr) -> { withdraw[], announce[{family,
  *     attrs: AttrSet, prefixes: Nlri[]}], endOfRib[] } to encode (withdrawals, then announcements, then
  *     EoR); rib.takeBestChanges() -> [{op: add|replace|del, family, nextHop, peer, local,
@@ -29,6 +31,7 @@ export type {
   AnnounceGroup,
   BestChangeGroup,
   OutboundBatch,
+  PeerDownOptions,
   PeerOptions,
   PeerRibStats,
   PeerUpOptions,

@@ -113,6 +113,8 @@ export interface RouteEntry {
   best: boolean;
   /** Why the path is not considered (loop, own next hop); null when usable. */
   rejected: RejectReason | null;
+  /** Kept after the peer's session ended, awaiting its re-announcement (RFC 4724 §4.2). */
+  stale: boolean;
   attributes: Readonly<PathAttributes>;
 }
 
@@ -120,6 +122,17 @@ export interface PeerRibStats {
   received: number;
   accepted: number;
   sent: number;
+}
+
+export interface PeerDownOptions {
+  /**
+   * RFC 4724 §4.2 (Receiving Speaker): families whose routes are kept, marked stale, instead of being
+   * withdrawn (the session ended without a NOTIFICATION and the peer advertised Graceful Restart for
+   * them). Stale routes stay in the decision process and are still advertised; they go when the peer
+   * re-announces them (fresh again), at purgeStale (End-of-RIB, restart timer), or when the peer goes
+   * down again without graceful restart.
+   */
+  retainStale?: readonly Family[];
 }
 
 // ---------------------------------------------------------------- internal records
@@ -154,6 +167,8 @@ interface Peer extends PathSource {
   /** 0 none, 1 full-table dump pending, 2 dump pending that resends what was already sent. */
   dump: [number, number];
   ignoredUpdates: number;
+  /** Destinations holding a stale path of this peer (RFC 4724 §4.2), per family; null = none. */
+  stale: [Set<Dest> | null, Set<Dest> | null];
 }
 
 /** One prefix of the Loc-RIB. */
@@ -321,13 +336,15 @@ export class Rib {
       cursor: [0, 0],
       dump: [0, 0],
       ignoredUpdates: 0,
+      stale: [null, null],
     };
     this.peers.set(id, peer);
   }
 
-  /** peerDown (if up) and forget the peer. */
+  /** peerDown (if up), drop its stale routes, and forget the peer. */
   removePeer(id: string): void {
     this.peerDown(id);
+    this.purgeStale(id);
     this.peers.delete(id);
   }
 
@@ -362,27 +379,47 @@ export class Rib {
   /**
    * The session is gone: all its routes leave the Adj-RIB-In and the Loc-RIB (best paths are
    * recomputed; other peers get withdrawals or replacements at their next flush; the FIB changes
-   * come out of takeBestChanges), and its Adj-RIB-Out is forgotten.
+   * come out of takeBestChanges), and its Adj-RIB-Out is forgotten. Families in
+   * `options.retainStale` keep their routes, marked stale (RFC 4724 §4.2); any other family's routes,
+   * stale ones included, go.
    */
-  peerDown(id: string): void {
+  peerDown(id: string, options: PeerDownOptions = {}): void {
     const peer = this.requirePeer(id);
     if (!peer.up) return;
+    const retain = options.retainStale ?? [];
+    if (!Array.isArray(retain) || retain.some((f) => f !== 'ipv4' && f !== 'ipv6')) {
+      throw new RibError(`peer ${id}: retainStale ${JSON.stringify(options.retainStale)} must list ipv4 and/or ipv6`);
+    }
     for (let fi = 0; fi < 2; fi++) {
       const table = this.tables[fi];
-      if (peer.received[fi] > 0) {
-        const dests = table.dests;
-        for (let i = 0; i < dests.length; i++) {
-          const dest = dests[i];
-          if (dest === null || dest.head === null) continue;
-          const path = findPath(dest, peer);
-          if (path === null) continue;
-          unlink(dest, path);
-          if (dest.head === null) table.emptyDests++;
-          this.reselect(table, dest);
+      const keep = peer.negotiated[fi] && retain.includes(table.family);
+      if (keep) {
+        // Every path of the peer in this family becomes stale (already-stale ones stay stale: a second
+        // restart before the first one's End-of-RIB).
+        if (peer.received[fi] > 0) {
+          const stale = peer.stale[fi] ?? new Set<Dest>();
+          for (const dest of table.dests) {
+            if (dest !== null && dest.head !== null && findPath(dest, peer) !== null) stale.add(dest);
+          }
+          peer.stale[fi] = stale.size > 0 ? stale : null;
         }
+      } else {
+        if (peer.received[fi] > 0) {
+          const dests = table.dests;
+          for (let i = 0; i < dests.length; i++) {
+            const dest = dests[i];
+            if (dest === null || dest.head === null) continue;
+            const path = findPath(dest, peer);
+            if (path === null) continue;
+            unlink(dest, path);
+            if (dest.head === null) table.emptyDests++;
+            this.reselect(table, dest);
+          }
+        }
+        peer.received[fi] = 0;
+        peer.accepted[fi] = 0;
+        peer.stale[fi] = null;
       }
-      peer.received[fi] = 0;
-      peer.accepted[fi] = 0;
       peer.sent[fi] = EMPTY;
       peer.sentCount[fi] = 0;
       if (peer.negotiated[fi]) {
@@ -393,6 +430,42 @@ export class Rib {
       }
     }
     peer.up = false;
+  }
+
+  /**
+   * Removes the peer's remaining stale routes (RFC 4724 §4.2): of one family on its End-of-RIB, of
+   * every family when the restart timer expires or the restarted peer does not preserve forwarding
+   * state. The caller owns the clock. Returns how many routes went.
+   */
+  purgeStale(id: string, family?: Family): number {
+    const peer = this.requirePeer(id);
+    const only = family === undefined ? -1 : familyIndex('family', family);
+    let purged = 0;
+    for (let fi = 0; fi < 2; fi++) {
+      if (only !== -1 && only !== fi) continue;
+      const stale = peer.stale[fi];
+      if (stale === null) continue;
+      peer.stale[fi] = null;
+      const table = this.tables[fi];
+      for (const dest of stale) {
+        const path = findPath(dest, peer);
+        if (path === null) continue;
+        unlink(dest, path);
+        peer.received[fi]--;
+        if (isEligible(path, this.selfAddresses)) peer.accepted[fi]--;
+        if (dest.head === null) table.emptyDests++;
+        this.reselect(table, dest);
+        purged++;
+      }
+    }
+    return purged;
+  }
+
+  /** Stale routes the peer still has (one family or all). */
+  staleCount(id: string, family?: Family): number {
+    const peer = this.requirePeer(id);
+    if (family !== undefined) return peer.stale[familyIndex('family', family)]?.size ?? 0;
+    return (peer.stale[0]?.size ?? 0) + (peer.stale[1]?.size ?? 0);
   }
 
   // ------------------------------------------------------------ input
@@ -418,11 +491,14 @@ export class Rib {
     const table = this.tables[fi];
     const locRib = table.locRib;
     const self = this.selfAddresses;
+    // RFC 4724 §4.2: what the restarted peer sends again replaces its stale route (no longer stale).
+    const stale = peer.stale[fi];
     for (let i = 0; i < withdrawn.length; i++) {
       const dest = locRib.get(withdrawn[i].prefix);
       if (dest === undefined) continue;
       const old = findPath(dest, peer);
       if (old === null) continue;
+      if (stale !== null) stale.delete(dest);
       unlink(dest, old);
       peer.received[fi]--;
       if (isEligible(old, self)) peer.accepted[fi]--;
@@ -461,6 +537,7 @@ export class Rib {
         table.emptyDests--;
       } else {
         old = findPath(dest, peer);
+        if (old !== null && stale !== null) stale.delete(dest);
         if (old !== null && old.attrs === set) continue; // identical re-announcement
       }
       const path: Path<Peer> = { peer, attrs: set, next: null };
@@ -648,6 +725,7 @@ export class Rib {
     const out: RouteEntry[] = [];
     for (const table of this.tables) {
       if (family !== undefined && table.family !== family) continue;
+      const fi = FAMILY_INDEX[table.family];
       for (const dest of table.locRib.values()) {
         for (let p = dest.head; p !== null; p = p.next) {
           const local = p.peer === null;
@@ -659,6 +737,7 @@ export class Rib {
             local,
             best: p === dest.best,
             rejected: local ? null : (p.attrs.loop ?? (this.selfAddresses.has(p.attrs.nextHop as string) ? 'next-hop-is-ours' : null)),
+            stale: !local && ((p.peer as Peer).stale[fi]?.has(dest) ?? false),
             attributes: p.attrs.attrs,
           });
         }

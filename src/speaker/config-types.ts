@@ -61,4 +61,11 @@ export interface SpeakerConfig {
   eventLog?: string;
   /** Node name, for logs and tables. */
   name?: string;
+  /**
+   * RFC 4724 graceful restart. Default on: we advertise the capability for our families with
+   * `restartTime` (default 120 s; forwarding state not preserved, we flush our kernel routes on start)
+   * and, as Receiving Speaker, keep a restarting peer's routes as stale for min(its Restart Time,
+   * `staleTime`) (default 120 s). false: no capability, routes go at once when a session ends.
+   */
+  gracefulRestart?: false | { restartTime?: number; staleTime?: number };
 }

@@ -58,12 +58,16 @@ export interface ResolvedSpeakerConfig {
   fib: ResolvedFib | null;
   control: string | null;
   eventLog: string | null;
+  /** RFC 4724: seconds we advertise as Restart Time, and the cap on how long we keep a peer's stale routes; null: off. */
+  gracefulRestart: { restartTime: number; staleTime: number } | null;
 }
 
 export const DEFAULT_HOLD = 90;
 export const DEFAULT_CONNECT_RETRY = 30;
 export const DEFAULT_PORT = 179;
 export const DEFAULT_FIB_PROTOCOL = 200;
+export const DEFAULT_GR_RESTART_TIME = 120;
+export const DEFAULT_GR_STALE_TIME = 120;
 
 export class ConfigError extends Error {
   constructor(
@@ -177,11 +181,13 @@ const TOP_FIELDS = new Set([
   'control',
   'eventLog',
   'name',
+  'gracefulRestart',
 ]);
 const PEER_FIELDS = new Set(['address', 'asn', 'rrClient', 'passive', 'port', 'timers', 'families', 'description']);
 const TIMER_FIELDS = new Set(['hold', 'keepalive', 'connectRetry']);
 const LISTEN_FIELDS = new Set(['addresses', 'port']);
 const FIB_FIELDS = new Set(['protocol', 'table']);
+const GR_FIELDS = new Set(['restartTime', 'staleTime']);
 const TABLE_NAMES = new Set(['main', 'local', 'default']);
 
 class Validator {
@@ -456,6 +462,23 @@ class Validator {
     const eventLog = c.eventLog === undefined ? null : (this.str('eventLog', c.eventLog) ?? null);
     const name = c.name === undefined ? undefined : this.str('name', c.name);
 
+    let gracefulRestart: ResolvedSpeakerConfig['gracefulRestart'] = { restartTime: DEFAULT_GR_RESTART_TIME, staleTime: DEFAULT_GR_STALE_TIME };
+    if (c.gracefulRestart === false) gracefulRestart = null;
+    else if (c.gracefulRestart !== undefined && c.gracefulRestart !== true) {
+      if (!isObject(c.gracefulRestart)) this.bad('gracefulRestart', c.gracefulRestart, 'must be false or an object with restartTime and/or staleTime');
+      else {
+        this.unknownFields('gracefulRestart', c.gracefulRestart, GR_FIELDS);
+        const g = c.gracefulRestart;
+        if (g.restartTime !== undefined) {
+          gracefulRestart.restartTime =
+            this.int('gracefulRestart.restartTime', g.restartTime, 0, 4095, 'Restart Time must be 0-4095 seconds (12 bits, RFC 4724 §3)') ?? DEFAULT_GR_RESTART_TIME;
+        }
+        if (g.staleTime !== undefined) {
+          gracefulRestart.staleTime = this.int('gracefulRestart.staleTime', g.staleTime, 0, 65535, 'stale route time must be 0-65535 seconds') ?? DEFAULT_GR_STALE_TIME;
+        }
+      }
+    }
+
     if (routerId === undefined || asn === undefined) return undefined;
     return {
       name: name ?? routerId,
@@ -470,6 +493,7 @@ class Validator {
       fib,
       control,
       eventLog,
+      gracefulRestart,
     };
   }
 }

@@ -49,7 +49,8 @@ export function renderStatus(s: SpeakerStatus, now = new Date()): string {
     peerType(p),
     p.state === 'Established' ? 'up' : p.state === 'Idle' ? 'down' : 'start',
     sinceText(p.since, now),
-    p.state + (p.lastError && p.state !== 'Established' ? `: ${p.lastError}` : ''),
+    // RFC 4724: a peer whose routes we keep as stale, e.g. "Idle (GR stale 12): <last error>".
+    p.state + (p.staleRoutes ? ` (GR stale ${p.staleRoutes})` : '') + (p.lastError && p.state !== 'Established' ? `: ${p.lastError}` : ''),
     `${p.prefixes.received}/${p.prefixes.accepted}/${p.prefixes.sent}`,
     `${p.messages.in}/${p.messages.out}`,
   ]);

@@ -107,6 +107,12 @@ export class PeerSession {
         families: peer.families,
         connectRetryMs: peer.timers.connectRetry * 1000,
         passive: peer.passive,
+        // RFC 4724 §3: Graceful Restart for our families, F bit clear: we flush our kernel routes on
+        // start, so forwarding state is never preserved across our restart. Peers then keep our routes
+        // while we are down and replace them when we are back.
+        gracefulRestart: c.gracefulRestart
+          ? { restartTime: c.gracefulRestart.restartTime, families: peer.families.map((family) => ({ family, forwardingPreserved: false })) }
+          : false,
       },
       { now: performance.now(), seed },
     );

@@ -4,7 +4,6 @@
  * output (UPDATEs to peers, best-path changes to the FIB and the log) is computed once per event-loop
  * turn, so whatever arrived in one batch of socket reads goes out coalesced.
  */
-import { randomInt } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
@@ -14,6 +13,7 @@ import type { ResolvedSpeakerConfig } from './config.js';
 import { canonicalAddress } from './config.js';
 import { ControlServer, type ControlRequest } from './control.js';
 import { EventLog } from './event-log.js';
+import { applyBestChangesToFib } from './fib-changes.js';
 import { PeerSession, normalizeAddress, type SessionHost } from './session.js';
 import type { PeerStatus, RouteEntry, RoutesResponse, SpeakerStatus } from './status-types.js';
 import type { KernelFib } from '../fib/kernel.js';
@@ -99,6 +99,11 @@ export class Speaker implements SessionHost {
   private compactTimer: NodeJS.Timeout | undefined;
   /** Peers the RIB holds as up (Established and registered). */
   private readonly ribUp = new Set<string>();
+  /**
+   * RFC 4724 §4.2 per peer with stale routes: the restart timer while it is down, then (re-established)
+   * the bound on waiting for its End-of-RIB. Expiry purges what is still stale.
+   */
+  private readonly grTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(config: ResolvedSpeakerConfig) {
     this.config = config;
@@ -112,7 +117,9 @@ export class Speaker implements SessionHost {
       localAddresses: [...new Set([...locals, ...config.listen.addresses])],
     });
     for (const peer of config.peers) {
-      const session = new PeerSession(this, peer, randomInt(1, 2 ** 31));
+      // Jitter seed (RFC 4271 §10): Math.random is seeded from the OS at start; node:crypto would cost
+      // ~7 ms of CPU per speaker to load (a lab starts 100 at once) for no better jitter.
+      const session = new PeerSession(this, peer, 1 + Math.floor(Math.random() * (2 ** 31 - 1)));
       this.sessions.set(peer.address, session);
       this.registerRibPeer(session, this.computeNextHopSelf(session, undefined));
     }
@@ -154,14 +161,11 @@ export class Speaker implements SessionHost {
     const addresses = this.config.listen.addresses;
     const bound: string[] = [];
     if (addresses.length === 0) {
-      // One dual-stack socket for all addresses; IPv4 peers appear as ::ffff:a.b.c.d.
-      try {
-        await this.listenOn('::', port, false);
-        bound.push('::', '0.0.0.0');
-      } catch {
-        await this.listenOn('0.0.0.0', port, true);
-        bound.push('0.0.0.0');
-      }
+      // One dual-stack socket for all addresses; IPv4 peers appear as ::ffff:a.b.c.d. No host given:
+      // Node binds :: itself (0.0.0.0 where there is no IPv6) and skips a dns.lookup of "::", whose
+      // module and IPv6 regex cost ~7 ms of CPU per speaker at start (100 of them start at once).
+      const family = await this.listenOn(undefined, port, false);
+      bound.push(...(family === 'IPv4' ? ['0.0.0.0'] : ['::', '0.0.0.0']));
     } else {
       for (const a of addresses) {
         await this.listenOn(a, port, true);
@@ -171,7 +175,8 @@ export class Speaker implements SessionHost {
     this.log({ event: 'listening', addresses: bound, port });
   }
 
-  private listenOn(host: string, port: number, ipv6Only: boolean): Promise<void> {
+  /** Listen on `host` (undefined: the unspecified address, dual-stack); resolves with the bound family. */
+  private listenOn(host: string | undefined, port: number, ipv6Only: boolean): Promise<string> {
     const server = createServer({ noDelay: true }, (sock) => this.onIncoming(sock));
     return new Promise((resolve, reject) => {
       // An address the lab has not configured yet fails with EADDRNOTAVAIL: retry briefly (bounded).
@@ -180,13 +185,14 @@ export class Speaker implements SessionHost {
         tries++;
         server.once('error', (err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRNOTAVAIL' && tries < 50) setTimeout(attempt, 100);
-          else reject(new Error(`cannot listen on [${host}]:${port}: ${err.message}`));
+          else reject(new Error(`cannot listen on [${host ?? '::'}]:${port}: ${err.message}`));
         });
-        server.listen({ host, port, ipv6Only: host.includes(':') ? ipv6Only : undefined }, () => {
+        server.listen(host === undefined ? { port } : { host, port, ipv6Only: host.includes(':') ? ipv6Only : undefined }, () => {
           server.removeAllListeners('error');
           server.on('error', (e) => this.log({ event: 'error', where: 'listen', message: e.message }));
           this.servers.push(server);
-          resolve();
+          const address = server.address();
+          resolve(address && typeof address === 'object' ? address.family : '');
         });
       };
       attempt();
@@ -226,6 +232,8 @@ export class Speaker implements SessionHost {
     }
     for (const s of this.sessions.values()) s.destroy();
     if (this.compactTimer) clearTimeout(this.compactTimer);
+    for (const t of this.grTimers.values()) clearTimeout(t);
+    this.grTimers.clear();
     if (this.fib) await this.fib.stop().catch((err: unknown) => this.internalError(err, 'fib stop'));
     if (this.control) await this.control.stop();
     this.log_.close();
@@ -293,7 +301,12 @@ export class Speaker implements SessionHost {
     const prev = this.nextHopSelf.get(peer.address);
     if (prev && prev.ipv4 === nhs.ipv4 && prev.ipv6 === nhs.ipv6) return true;
     if (families.length === 0) return false;
-    if (prev) this.rib.removePeer(peer.address);
+    if (prev) {
+      // Our address changed: the peer is registered afresh, and stale routes it had (RFC 4724) go with it.
+      const stale = this.rib.staleCount(peer.address);
+      this.rib.removePeer(peer.address);
+      if (stale > 0) this.grPurged(peer.address, stale, 'our local address changed');
+    }
     this.rib.addPeer({
       address: peer.address,
       asn: peer.asn,
@@ -316,15 +329,89 @@ export class Speaker implements SessionHost {
       as4: negotiated.as4,
     });
     this.ribUp.add(session.address);
+    this.grSessionUp(session.address, negotiated);
     this.scheduleWork();
+  }
+
+  /**
+   * RFC 4724 §4.2, the restarted peer is back: the restart timer stops. For each family it has stale
+   * routes in, if the new OPEN has no Graceful Restart capability, or does not list the family, or
+   * lists it without the Forwarding State bit, the stale routes go at once. Otherwise they stay until
+   * re-announced or until its End-of-RIB, bounded by our stale time.
+   */
+  private grSessionUp(addr: string, negotiated: Negotiated): void {
+    this.clearGrTimer(addr);
+    if (this.rib.staleCount(addr) === 0) return;
+    const gr = negotiated.gracefulRestart;
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      if (this.rib.staleCount(addr, family) === 0) continue;
+      const kept = negotiated.families.includes(family) && gr?.families.some((f) => f.family === family && f.forwardingPreserved);
+      if (kept) continue;
+      const n = this.rib.purgeStale(addr, family);
+      if (n > 0) {
+        const why = !gr ? 'no Graceful Restart capability in the new OPEN' : 'forwarding state not preserved (F bit clear) in the new OPEN';
+        this.grPurged(addr, n, why, family);
+      }
+    }
+    if (this.rib.staleCount(addr) > 0) this.armGrTimer(addr, this.grStaleMs(Infinity), 'no End-of-RIB within the stale time');
+  }
+
+  /** Our bound on keeping stale routes, and the peer's Restart Time under it (ms). */
+  private grStaleMs(peerRestartMs: number): number {
+    const cap = (this.config.gracefulRestart?.staleTime ?? 0) * 1000;
+    return Math.max(0, Math.min(peerRestartMs, cap));
+  }
+
+  private armGrTimer(addr: string, ms: number, why: string): void {
+    this.clearGrTimer(addr);
+    const t = setTimeout(() => {
+      this.grTimers.delete(addr);
+      try {
+        const n = this.rib.purgeStale(addr);
+        if (n > 0) this.grPurged(addr, n, why);
+        this.scheduleWork();
+      } catch (err) {
+        this.internalError(err, `graceful restart timer ${addr}`);
+      }
+    }, ms);
+    t.unref();
+    this.grTimers.set(addr, t);
+  }
+
+  private clearGrTimer(addr: string): void {
+    const t = this.grTimers.get(addr);
+    if (t) clearTimeout(t);
+    this.grTimers.delete(addr);
+  }
+
+  private grPurged(addr: string, count: number, reason: string, family?: Family): void {
+    this.log({ event: 'gr', op: 'purge', peer: addr, count, ...(family ? { family } : {}), reason });
+    if (this.rib.staleCount(addr) === 0) this.clearGrTimer(addr);
   }
 
   sessionDown(session: PeerSession, info: SessionDownInfo): void {
     // RFC 4271 §8.2.2 / issue: a session that goes down withdraws its routes everywhere (Loc-RIB, the
-    // other peers, the kernel). RFC 4724 stale retention is not implemented: routes go at once.
-    void info;
-    if (!this.ribUp.delete(session.address)) return;
-    this.rib.peerDown(session.address);
+    // other peers, the kernel). Except RFC 4724 §4.2: when it ended without a NOTIFICATION (TCP reset
+    // or close: the peer process died or restarted) and the peer advertised Graceful Restart, the
+    // routes of the families it listed stay, marked stale, still used and still advertised, until it
+    // is back and re-announces them, or the restart timer (its Restart Time, capped by ours) expires.
+    const addr = session.address;
+    if (!this.ribUp.delete(addr)) return;
+    const gr = this.config.gracefulRestart ? info.gracefulRestart : undefined;
+    const staleBefore = this.rib.staleCount(addr);
+    if (gr && gr.families.length > 0) {
+      this.rib.peerDown(addr, { retainStale: gr.families });
+      const stale = this.rib.staleCount(addr);
+      if (stale > 0) {
+        const ms = this.grStaleMs(gr.restartTimeMs);
+        this.log({ event: 'gr', op: 'stale', peer: addr, count: stale, families: gr.families, restartTimeMs: ms });
+        this.armGrTimer(addr, ms, 'restart timer expired');
+      }
+    } else {
+      this.rib.peerDown(addr);
+      this.clearGrTimer(addr);
+      if (staleBefore > 0) this.grPurged(addr, staleBefore, 'session ended without graceful restart');
+    }
     this.scheduleWork();
   }
 
@@ -345,6 +432,12 @@ export class Speaker implements SessionHost {
     const eor = endOfRibFamily(update);
     if (eor) {
       this.log({ event: 'eor', peer: addr, family: eor });
+      // RFC 4724 §4.2: End-of-RIB from the restarted peer: what it did not re-announce goes.
+      const n = this.rib.staleCount(addr, eor) > 0 ? this.rib.purgeStale(addr, eor) : 0;
+      if (n > 0) {
+        this.grPurged(addr, n, 'End-of-RIB', eor);
+        this.scheduleWork();
+      }
       return;
     }
     if (update.nlri.length > 0 || update.withdrawn.length > 0) {
@@ -421,18 +514,13 @@ export class Speaker implements SessionHost {
     if (changes.length === 0) return;
     for (const g of changes) this.changesSinceCompact += g.prefixes.length;
     if (this.changesSinceCompact >= COMPACT_AFTER_CHANGES) this.armCompaction();
-    const fib = this.config.fib ? this.fib : undefined;
-    for (const g of changes) {
-      if (g.local) continue; // ours: announced, and blackholed at start when configured
-      const op = g.op === 'del' ? 'del' : 'add';
-      if (fib) {
-        for (const p of g.prefixes) {
-          if (op === 'del') fib.remove(p);
-          else if (g.nextHop && (g.family === 'ipv6') === g.nextHop.includes(':')) fib.set(p, g.nextHop);
-          else fib.remove(p); // no usable next hop of the prefix's family: nothing to forward to
-        }
+    // Kernel: learned best routes (config fib) and, when ours becomes best again, our blackhole.
+    if (this.fib) applyBestChangesToFib(changes, this.fib, { installLearned: this.config.fib !== null, blackhole: this.config.blackhole });
+    if (this.learnLog) {
+      for (const g of changes) {
+        if (g.local) continue; // locally originated prefixes are not logged as learned (contracts.md)
+        this.log_.emitRoutes(g.op === 'del' ? 'del' : 'add', g.family, g.prefixes, g.nextHop, g.peer);
       }
-      if (this.learnLog) this.log_.emitRoutes(op, g.family, g.prefixes, g.nextHop, g.peer);
     }
   }
 
@@ -484,6 +572,7 @@ export class Speaker implements SessionHost {
         description: p.description,
         families: s.negotiated?.families ?? [],
         holdTime: s.negotiated?.holdTime ?? null,
+        staleRoutes: this.nextHopSelf.has(p.address) ? this.rib.staleCount(p.address) : 0,
       });
     }
     const rib = this.rib.stats();
@@ -509,6 +598,7 @@ export class Speaker implements SessionHost {
       best: r.best,
       attributes: attributesToJson(r.attributes as never),
       ...(r.rejected ? { rejected: r.rejected } : {}),
+      ...(r.stale ? { stale: true } : {}),
     }));
     return { routes };
   }

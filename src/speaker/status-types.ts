@@ -17,6 +17,8 @@ export interface PeerStatus {
   families?: string[];
   /** Negotiated hold time (s) on the current session. */
   holdTime?: number | null;
+  /** Routes of this peer kept as stale after it went down without a NOTIFICATION (RFC 4724 §4.2). */
+  staleRoutes?: number;
 }
 
 export interface SpeakerStatus {
@@ -39,6 +41,8 @@ export interface RouteEntry {
   best: boolean;
   /** Path attributes named as `bgplab decode -f json` names them. */
   attributes: Record<string, unknown>;
+  /** Kept after its peer went down without a NOTIFICATION, awaiting re-announcement (RFC 4724 §4.2). */
+  stale?: boolean;
 }
 
 export interface RoutesResponse {

@@ -179,3 +179,20 @@ describe('prefix check', () => {
   });
 
 });
+
+describe('speaker config: graceful restart (RFC 4724)', () => {
+  it('is on by default (restart time 120 s, stale time 120 s), can be tuned or switched off', () => {
+    expect(validateSpeakerConfig(base).gracefulRestart).toEqual({ restartTime: 120, staleTime: 120 });
+    expect(validateSpeakerConfig({ ...base, gracefulRestart: { restartTime: 30, staleTime: 10 } }).gracefulRestart).toEqual({ restartTime: 30, staleTime: 10 });
+    expect(validateSpeakerConfig({ ...base, gracefulRestart: false }).gracefulRestart).toBeNull();
+  });
+
+  it('refuses a Restart Time beyond 12 bits, a negative stale time and unknown fields, naming them', () => {
+    expect(problems({ ...base, gracefulRestart: { restartTime: 4096, staleTime: -1, restart: 5 } })).toEqual([
+      'gracefulRestart.restart: unknown field (known: restartTime, staleTime)',
+      'gracefulRestart.restartTime: 4096: Restart Time must be 0-4095 seconds (12 bits, RFC 4724 §3)',
+      'gracefulRestart.staleTime: -1: stale route time must be 0-65535 seconds',
+    ]);
+    expect(problems({ ...base, gracefulRestart: 'yes' })).toEqual(['gracefulRestart: "yes": must be false or an object with restartTime and/or staleTime']);
+  });
+});

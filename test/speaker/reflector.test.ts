@@ -42,6 +42,9 @@ describe.skipIf(skip)('one route reflector with three clients', () => {
       clusterId: '10.82.0.100',
       timers,
       peers: nc.map((n) => ({ address: n.ipv4, asn: ASN, rrClient: true })),
+      // This file checks RFC 4271 withdrawal when a peer dies; RFC 4724 stale retention (on by default)
+      // is covered by graceful-restart.test.ts.
+      gracefulRestart: false,
     });
     for (const n of nc) {
       clients.push(
@@ -133,6 +136,7 @@ for (const shared of [true, false]) {
             peers: [{ address: r1.ipv4, asn: ASN }, { address: r2.ipv4, asn: ASN }],
             originate: [block4(n), block6(n)],
             fib: true,
+            gracefulRestart: false, // the dead reflector's paths go at once (no RFC 4724 stale retention)
           }),
         );
       }

@@ -3,10 +3,11 @@
  * (or watch a running one with --lab), measure sessions, convergence (BGP, kernel FIB, data plane), UPDATEs,
  * CPU and memory, and destroy the lab unless --keep.
  */
-import type { Command } from 'commander';
-import { CliError } from './errors.js';
+import { Option, type Command } from 'commander';
+import { CliError, cliError } from './errors.js';
 
 interface Opts {
+  topo?: string;
   topology?: string;
   lab?: string;
   format: string;
@@ -22,7 +23,9 @@ export function register(program: Command): void {
   program
     .command('converge')
     .description('deploy a lab and measure sessions, convergence time (BGP, kernel FIB, data plane), UPDATEs, CPU and memory')
-    .option('-t, --topology <file>', 'topology file (deploys a fresh lab)')
+    .option('-t, --topo <file>', 'topology file (deploys a fresh lab)')
+    // -t/--topo as in deploy, destroy, status and containerlab; --topology kept as a hidden alias.
+    .addOption(new Option('--topology <file>').hideHelp())
     .option('--lab <name>', 'measure this running lab instead of deploying one')
     .option('-f, --format <format>', 'table or json', 'table')
     .option('--keep', 'keep the lab running afterwards')
@@ -32,6 +35,8 @@ export function register(program: Command): void {
     .option('--pairs <n>', 'data-plane probe pairs (0: none)', '8')
     .option('--no-capture', 'do not capture the fabric to count UPDATEs')
     .action(async (o: Opts) => {
+      if (o.topo && o.topology && o.topo !== o.topology) throw new CliError('-t/--topo and --topology name different files');
+      o.topology ??= o.topo;
       if (o.format !== 'table' && o.format !== 'json') throw new CliError(`--format ${JSON.stringify(o.format)}: must be "table" or "json"`);
       if (!o.topology && !o.lab) throw new CliError('converge: give a topology file (-t FILE) or a running lab (--lab NAME)');
       if (o.topology && o.lab) throw new CliError('converge: -t and --lab exclude each other');
@@ -70,7 +75,7 @@ export function register(program: Command): void {
               }),
             );
           } catch (e) {
-            throw new CliError(`converge: ${(e as Error).message}`, 1);
+            throw cliError(e, 'converge: ');
           }
           const r = results[results.length - 1];
           if (o.format === 'table') process.stdout.write((repeat > 1 ? `run ${i + 1} of ${repeat}\n` : '') + formatConverge(r) + '\n');

@@ -3,7 +3,7 @@
  * veth, bridge and file of a lab. Idempotent, and works after a crash or an interrupted deploy.
  */
 import type { Command } from 'commander';
-import { CliError } from './errors.js';
+import { CliError, cliError } from './errors.js';
 
 export function register(program: Command): void {
   program
@@ -22,7 +22,7 @@ export function register(program: Command): void {
         else if (opts.topo) reports = [await lab.destroyByTopologyFile(opts.topo)];
         else reports = [await lab.destroyByName(opts.lab!)];
       } catch (err) {
-        throw new CliError((err as Error).message, 1);
+        throw cliError(err);
       }
       if (reports.length === 0) process.stderr.write('INFO no lab to destroy\n');
       for (const r of reports) {

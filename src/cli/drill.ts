@@ -3,10 +3,11 @@
  * fail one node of a converged lab while probing the data plane, recover, and report detection, route
  * loss, probe loss and reconvergence as a timeline and a verdict.
  */
-import type { Command } from 'commander';
-import { CliError } from './errors.js';
+import { Option, type Command } from 'commander';
+import { CliError, cliError } from './errors.js';
 
 interface Opts {
+  topo?: string;
   topology?: string;
   lab?: string;
   target: string;
@@ -24,7 +25,9 @@ export function register(program: Command): void {
   program
     .command('drill')
     .description('fail a node (kill, freeze, link-down, graceful, restart) while probing pods; report detection, route and probe loss, reconvergence')
-    .option('-t, --topology <file>', 'topology file (its lab is used if deployed, else deployed for the drill and destroyed after)')
+    .option('-t, --topo <file>', 'topology file (its lab is used if deployed, else deployed for the drill and destroyed after)')
+    // -t/--topo as in deploy, destroy, status and containerlab; --topology kept as a hidden alias.
+    .addOption(new Option('--topology <file>').hideHelp())
     .option('--lab <name>', 'a running lab')
     .requiredOption('--target <node>', 'node to fail, e.g. rr1')
     .requiredOption('--fault <fault>', 'kill | freeze | link-down | graceful | restart')
@@ -36,6 +39,8 @@ export function register(program: Command): void {
     .option('--resolution <ms>', 'polling interval for BIRD/FRR/GoBGP nodes', '20')
     .option('--keep', 'keep a lab deployed for the drill')
     .action(async (o: Opts) => {
+      if (o.topo && o.topology && o.topo !== o.topology) throw new CliError('-t/--topo and --topology name different files');
+      o.topology ??= o.topo;
       if (o.format !== 'table' && o.format !== 'json') throw new CliError(`--format ${JSON.stringify(o.format)}: must be "table" or "json"`);
       if (!o.topology && !o.lab) throw new CliError('drill: give a topology file (-t FILE) or a running lab (--lab NAME)');
       const { FAULTS } = await import('../report/schema.js');
@@ -72,7 +77,7 @@ export function register(program: Command): void {
             signal,
           });
         } catch (e) {
-          throw new CliError(`drill: ${(e as Error).message}`, 1);
+          throw cliError(e, 'drill: ');
         }
       });
       process.stdout.write(o.format === 'json' ? JSON.stringify(r, null, 2) + '\n' : formatDrill(r));

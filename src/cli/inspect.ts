@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { NodeInspect } from '../lab/status.js';
 import type { LabState } from '../lab/state.js';
-import { CliError } from './errors.js';
+import { CliError, cliError } from './errors.js';
 import { renderTable } from './table.js';
 
 export function checkFormat(f: string): 'table' | 'json' {
@@ -41,7 +41,7 @@ export async function inspectLabs(opts: { lab?: string; topology?: string }): Pr
     try {
       states = [resolveLab(opts)];
     } catch (err) {
-      throw new CliError((err as Error).message, 1);
+      throw cliError(err);
     }
   } else {
     states = allLabs();

@@ -5,15 +5,19 @@
  * (a bad flag or input prints a clear message and exits non-zero; never a stack trace).
  */
 import { Command, CommanderError } from 'commander';
-import { CliError } from './errors.js';
+import { CliError, usageExitCode } from './errors.js';
 
 const program = new Command();
 program
   .name('bgplab')
   .description('BGP lab for Calico-style pod networking: full mesh or route reflectors, measured')
   .version('0.1.0')
-  .showHelpAfterError()
-  .exitOverride();
+  // One line per usage error, in the same `bgplab: …` shape as our own CliErrors (the full help after
+  // every typo buried the line that says what was wrong). Inherited by every verb registered below.
+  .configureOutput({ outputError: (text, write) => write(`bgplab: ${text.replace(/^error: /, '')}`) })
+  .exitOverride()
+  // Lets `exec` pass the options after its command through (`bgplab exec node1 ping -c1 …`).
+  .enablePositionalOptions();
 
 // Each verb registers itself. Keep this list sorted by verb.
 const verbs: Array<() => Promise<{ register(p: Command): void }>> = [
@@ -37,7 +41,7 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      process.exitCode = usageExitCode(err);
       return;
     }
     if (err instanceof CliError) {
@@ -45,7 +49,11 @@ async function main(): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    throw err;
+    // Anything else is our bug, not the user's: one line, the stack only on request.
+    const e = err as Error;
+    process.stderr.write(`bgplab: ${e?.message ?? String(err)}\n`);
+    if (process.env.BGPLAB_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    process.exitCode = 1;
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { LabTotals, NodeDetail, NodeSummary } from '../lab/status.js';
-import { CliError } from './errors.js';
+import { CliError, cliError } from './errors.js';
 import { checkFormat } from './inspect.js';
 import { renderTable } from './table.js';
 
@@ -36,7 +36,9 @@ export function renderNodeStatus(d: NodeDetail, now: Date): string {
     // A session carries a family when it says so; without that, by its transport address.
     const rows = d.peers
       .filter((p) => (p.families ? p.families.includes(fam) : p.address.includes(':') === (fam === 'ipv6')))
-      .map((p) => [p.address, p.type, stateWord(p.state), sinceText(p.since, now), [p.state, p.info].filter(Boolean).join(' ')]);
+      // An up session shows only "Established", as calicoctl does: the last error of a session that has
+      // since come up (a dial refused while the peer was starting) read as a current fault.
+      .map((p) => [p.address, p.type, stateWord(p.state), sinceText(p.since, now), p.state === 'Established' ? p.state : [p.state, p.info].filter(Boolean).join(' ')]);
     for (const m of d.missing) {
       if (m.address.includes(':') === (fam === 'ipv6') || fam === 'ipv4') rows.push([m.address, m.type, 'down', '-', 'not configured on the daemon']);
     }
@@ -104,7 +106,7 @@ export function register(program: Command): void {
       try {
         state = lab.resolveLab({ lab: opts.lab, topology: opts.topo });
       } catch (err) {
-        throw new CliError((err as Error).message, 1);
+        throw cliError(err);
       }
       if (state.runtime !== 'netns') throw new CliError(`lab ${state.name} runs in containerlab: status reads namespaces of the netns runtime only`);
 
@@ -113,7 +115,7 @@ export function register(program: Command): void {
         try {
           detail = await lab.nodeDetail(state, opts.node, timeoutMs);
         } catch (err) {
-          throw new CliError((err as Error).message, 1);
+          throw cliError(err);
         }
         if (format === 'json') process.stdout.write(JSON.stringify(detail, null, 2) + '\n');
         else process.stdout.write(renderNodeStatus(detail, new Date()));

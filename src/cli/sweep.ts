@@ -84,8 +84,10 @@ export function register(program: Command): void {
       }
       const tty = process.stderr.isTTY;
       let last = '';
-      const out = await withInterrupt((signal) =>
-        runSweep({
+      let interrupted: AbortSignal | undefined;
+      const out = await withInterrupt((signal) => {
+        interrupted = signal;
+        return runSweep({
           ...opts,
           signal,
           log: (m) => process.stderr.write(`${tty && last ? '\n' : ''}${m}\n`),
@@ -95,12 +97,17 @@ export function register(program: Command): void {
           },
         }).catch((e: Error) => {
           throw new CliError(`sweep: ${e.message}`, 1);
-        }),
-      );
+        });
+      });
       if (tty) process.stderr.write('\n');
       const { headlineText } = await import('../report/render.js');
       process.stdout.write(headlineText(out.results));
       process.stdout.write(`\n${out.ran} run(s) done, ${out.skipped} skipped (already in results.json); report in ${out.report.dir}/report.md and report.html${out.report.png ? ' (with PNG charts)' : ` (${out.report.pngNote})`}\n`);
       if (out.results.runs.some((r) => !r.ok)) process.exitCode = 1;
+      if (interrupted?.aborted) {
+        // Ctrl-C: what finished is in results.json; the same command resumes (the cut-off run is redone).
+        process.stderr.write(`bgplab: sweep interrupted; run the same command again to resume from ${out.report.dir}/results.json\n`);
+        process.exitCode = 130;
+      }
     });
 }

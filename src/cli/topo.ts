@@ -84,7 +84,7 @@ function gen(o: GenOpts): void {
       );
       return;
     }
-    const roles = spec.mode === 'rr' ? ` (${spec.reflectors.length} reflectors, ${spec.nodes.length - spec.reflectors.length} clients)` : '';
+    const roles = spec.mode === 'rr' ? ` (${spec.reflectors.length} reflector${spec.reflectors.length === 1 ? '' : 's'}, ${spec.nodes.length - spec.reflectors.length} clients)` : '';
     process.stdout.write(
       `wrote ${file}: lab ${spec.name}, ${spec.mode} mode, ${spec.nodes.length} nodes${roles}, ` +
         `${spec.expectedSessions} BGP sessions [${formula(spec)}]\n` +
@@ -151,7 +151,7 @@ export function register(program: Command): void {
     .addOption(new Option('--impl <impl>', 'implementation of every node').choices(impls))
     .addOption(new Option('--rr-impl <impl>', 'reflector implementation (default bgplab)').choices(impls))
     .addOption(new Option('--client-impl <impl>', 'client / mesh node implementation (default bgplab)').choices(impls))
-    .option('--ipv6', 'dual stack: IPv6 pod blocks over MP-BGP (default)', true)
+    .option('--ipv6', 'dual stack: IPv6 pod blocks over MP-BGP (default)')
     .option('--no-ipv6', 'IPv4 only')
     .addOption(new Option('--profile <profile>', 'timers: fast 9/3, calico (as calico/node renders BIRD) 240/80, rfc 90/30 (default fast)').choices(['fast', 'calico', 'rfc']))
     .option('--hold <s>', 'hold time override (seconds, >= 3)', int('--hold'))

@@ -36,7 +36,7 @@ export function chooseRuntime(requested: string, probe: RuntimeProbe): RuntimeDe
     return probe.root ? { runtime: 'netns', reason: 'requested' } : { error: 'the netns runtime needs root (network namespaces)' };
   }
   if (clabOk) return { runtime: 'containerlab', reason: 'containerlab and a Docker engine answer' };
-  if (probe.root) return { runtime: 'netns', reason: `no ${clabMissing}: using network namespaces` };
+  if (probe.root) return { runtime: 'netns', reason: `${clabMissing} not found: using network namespaces` };
   return { error: `no runtime available: containerlab needs ${clabMissing}; the netns runtime needs root` };
 }
 

@@ -12,6 +12,7 @@ import type { DaemonProcess } from '../daemons/types.js';
 import { run } from '../sys/exec.js';
 import { netnsExists, netnsPids } from '../sys/netns.js';
 import { pidExists, sleep, terminate, waitUntil } from '../sys/proc.js';
+import { TopologyError } from '../topo/model.js';
 import { mapLimit } from './limit.js';
 import { fabricNamespace, nodeNamespace } from './plan.js';
 import {
@@ -145,12 +146,12 @@ export function labOfTopologyFile(file: string): { name: string; labDir: string;
   try {
     doc = parseYaml(readFileSync(abs, 'utf8'));
   } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
+    throw new TopologyError(`cannot read topology file ${file}: ${(err as Error).message}`, 'file');
   }
   const d = (doc && typeof doc === 'object' ? doc : {}) as Record<string, unknown>;
   const name = d.name;
   if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) {
-    throw new Error(`${file}: field name ${JSON.stringify(name)} is not a lab name`);
+    throw new TopologyError(`${file}: field name ${JSON.stringify(name)} is not a lab name`, 'name');
   }
   const topo = (d.topology && typeof d.topology === 'object' ? d.topology : {}) as Record<string, unknown>;
   const nodes = topo.nodes && typeof topo.nodes === 'object' ? Object.keys(topo.nodes as object) : [];

@@ -9,6 +9,14 @@ export class LabNotFound extends Error {
   }
 }
 
+/** A node name that is not in the lab (a bad --node / --target value). */
+export class NodeNotFound extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NodeNotFound';
+  }
+}
+
 export function resolveLab(opts: { lab?: string; topology?: string }): LabState {
   if (opts.topology) {
     const { name, labDir } = labOfTopologyFile(opts.topology);

@@ -9,6 +9,7 @@ import type { DaemonStatus, KernelRoute, PeerState } from '../daemons/types.js';
 import { netnsExists } from '../sys/netns.js';
 import { isRunning } from '../sys/proc.js';
 import { mapLimit } from './limit.js';
+import { NodeNotFound } from './resolve.js';
 import { recordedSpawns, type LabState, type NodeState } from './state.js';
 
 export type NodeRunState = 'running' | 'exited' | 'partial' | 'starting' | 'missing';
@@ -174,7 +175,7 @@ export async function labStatus(
       queryStatus(n.daemon, opts.timeoutMs ?? 5000),
       n.fib ? kernelRoutes(n.daemon, opts.timeoutMs ?? 5000) : Promise.resolve([] as KernelRoute[]),
     ]);
-    const error = st.status === 'rejected' ? (st.reason as Error).message : undefined;
+    const error = st.status === 'rejected' ? whyUnanswered(n, st.reason as Error) : undefined;
     return summarizeNode(
       n,
       st.status === 'fulfilled' ? st.value : undefined,
@@ -184,6 +185,18 @@ export async function labStatus(
     );
   });
   return { rows, totals: labTotals(rows) };
+}
+
+/**
+ * Why a node's daemon did not answer, in the user's terms: a daemon that is gone says so (with its pid)
+ * rather than "control.sock: no speaker listening (ECONNREFUSED)".
+ */
+export function whyUnanswered(n: NodeState, err: Error): string {
+  const procs = n.daemon?.processes ?? [];
+  const dead = procs.filter((p) => !isRunning(p));
+  if (procs.length > 0 && dead.length === procs.length) return `${n.impl} not running (pid ${dead.map((p) => p.pid).join(',')} exited)`;
+  if (dead.length > 0) return `${n.impl}: pid ${dead.map((p) => p.pid).join(',')} exited; ${err.message}`;
+  return err.message;
 }
 
 /** calicoctl's PEER TYPE column, in the terms of this lab's design. */
@@ -211,10 +224,12 @@ export interface NodeDetail {
 /** One node in detail (calicoctl node status). Throws when its daemon cannot be asked. */
 export async function nodeDetail(state: LabState, name: string, timeoutMs = 5000): Promise<NodeDetail> {
   const node = state.nodes.find((n) => n.name === name);
-  if (!node) throw new Error(`no node ${JSON.stringify(name)} in lab ${state.name} (nodes: ${state.nodes.slice(0, 8).map((n) => n.name).join(', ')}${state.nodes.length > 8 ? ', …' : ''})`);
+  if (!node) throw new NodeNotFound(`no node ${JSON.stringify(name)} in lab ${state.name} (nodes: ${state.nodes.slice(0, 8).map((n) => n.name).join(', ')}${state.nodes.length > 8 ? ', …' : ''})`);
   if (!node.daemon) throw new Error(`node ${name}: daemon not started`);
   const [st, kr] = await Promise.all([
-    queryStatus(node.daemon, timeoutMs),
+    queryStatus(node.daemon, timeoutMs).catch((err: Error) => {
+      throw new Error(`node ${name}: ${whyUnanswered(node, err)}`);
+    }),
     node.fib ? kernelRoutes(node.daemon, timeoutMs) : Promise.resolve([] as KernelRoute[]),
   ]);
   const summary = summarizeNode(node, st, kr, blocksOtherThan(state, node));

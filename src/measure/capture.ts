@@ -81,8 +81,12 @@ export class FabricCapture {
     return this.stderr;
   }
 
-  /** Count UPDATEs in the capture; then delete the file unless `keep`. */
-  count(keep = false): UpdateCounts {
+  /**
+   * Count UPDATEs in the capture, up to `untilWallNs` (capture timestamps are wall clock) when given:
+   * the capture runs on for a second after the measurement ends (see stop), and what it sees then is
+   * not part of it. Then delete the file unless `keep`.
+   */
+  count(keep = false, untilWallNs?: bigint): UpdateCounts {
     const out: UpdateCounts = { messages: 0, bytes: 0, perAddress: new Map(), notes: [] };
     const dropped = /(\d+) packets? dropped by kernel/.exec(this.stderr);
     if (dropped && dropped[1] !== '0') out.notes.push(`${dropped[1]} packets dropped by the kernel during capture`);
@@ -111,6 +115,7 @@ export class FabricCapture {
         }
         // Type octet of the BGP header (RFC 4271 §4.1): 2 = UPDATE.
         if (item.bytes.length < 19 || item.bytes[18] !== 2 || !item.capture) continue;
+        if (untilWallNs !== undefined && item.capture.tsNs !== undefined && item.capture.tsNs > untilWallNs) continue;
         const len = item.bytes.length;
         out.messages++;
         out.bytes += len;

@@ -7,15 +7,16 @@
  * daemon (the deploy's `beforeDaemons` hook), so nothing happens unseen.
  */
 import { destroyLab } from '../lab/destroy.js';
-import type { LabState } from '../lab/state.js';
+import { loadState, type LabState } from '../lab/state.js';
 import type { ConvergeResult, DesignSpec, MissingRoutes, NodeMeasurement } from '../report/schema.js';
 import { formulaSessions } from '../report/schema.js';
 import { loadTopology } from '../topo/load.js';
 import type { LabTopology } from '../topo/model.js';
 import type { UpdateCounts } from './capture.js';
-import { monoNow, wallMsToMono } from './clock.js';
+import { monoNow, monoToMs, wallMinusMonoMs, wallMsToMono } from './clock.js';
 import { attachRunning, deployWatched, MeasureError, type LabSession } from './lab-session.js';
 import { completionTimes, latest, nsToMs } from './observations.js';
+import { throwIfInterrupted } from './interrupt.js';
 import { sumUsage, type ProcUsage } from './proc.js';
 
 export interface ConvergeOptions {
@@ -93,6 +94,13 @@ export async function runConverge(opts: ConvergeOptions): Promise<ConvergeResult
     if (opts.lab) s = await attachRunning(opts.lab, opts);
     else {
       const topo = loadTopology(opts.topologyFile!);
+      // converge -t measures a fresh deploy; a running lab of that name is measured with --lab.
+      const running = loadState(topo.labDir);
+      if (running) {
+        throw new MeasureError(
+          `lab ${topo.name} is already deployed (${running.status}): measure it with --lab ${topo.name}, or remove it first (bgplab destroy -t ${opts.topologyFile})`,
+        );
+      }
       s = await deployWatched(topo, { ...opts, capture: opts.capture ?? true });
     }
     return await measure(s, timeoutMs, say, opts.signal);
@@ -126,6 +134,7 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
     timeoutMs,
     signal,
   );
+  throwIfInterrupted(signal, 'converge');
   usage ??= usageOf(state);
   // The capture needs a moment to flush its last block: overlap that with the final listings.
   const captureStopped = s.capture?.stop();
@@ -137,7 +146,9 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
   let updates: UpdateCounts | undefined;
   if (s.capture) {
     await captureStopped;
-    updates = s.capture.count(false);
+    // Only what crossed the fabric until the end of the measurement (regression: a lab that had not
+    // converged by its timeout showed UPDATEs from sessions that came up while the capture flushed).
+    updates = s.capture.count(false, BigInt(Math.round((monoToMs(endT) + wallMinusMonoMs()) * 1e6)));
   }
 
   const own = watcher.listeningFromDaemons();
@@ -160,6 +171,9 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
 
   // Running lab: polled nodes were already converged when we looked; their times say nothing.
   const exactOnly = !s.fresh && state.nodes.some((n) => n.impl !== 'bgplab');
+  // Running lab: the probes start now, long after t0, so their first reply measures our own start, not
+  // the data plane's convergence (it read "16 s" on a lab whose FIB converged in 90 ms).
+  const dataplaneTimed = s.fresh && !exactOnly;
 
   const ups = (name: string) => times.states.get(name)!.up;
   const sess = countSessions(state, ups);
@@ -211,13 +225,17 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
       converged: ok,
       bgpMs: exactOnly ? null : rel(bgpT),
       fibMs: exactOnly ? null : rel(fibT),
-      dataplaneMs: exactOnly ? null : rel(dpT),
+      dataplaneMs: dataplaneTimed ? rel(dpT) : null,
       timeoutMs,
       method: {
         t0: t0Source,
         bgp: bgpMethod.bgp,
         fib: fibMethod.fib,
-        dataplane: probes.length ? `ping between ${probes.length} pod-address pairs every ${probes[0].intervalMs} ms; first of 3 replies in a row` : 'no probe pairs',
+        dataplane: !probes.length
+          ? 'no probe pairs'
+          : dataplaneTimed
+            ? `ping between ${probes.length} pod-address pairs every ${probes[0].intervalMs} ms; first of 3 replies in a row`
+            : `running lab: ${probes.filter((p) => p.reached).length} of ${probes.length} pod-address pairs answer ping; no time (probes began after t0)`,
       },
       resolutionMs: { bgp: bgpMethod.resolutionMs, fib: fibMethod.resolutionMs, dataplane: probes[0]?.intervalMs ?? 0 },
     },

@@ -12,6 +12,7 @@
 import { startDaemon, stopDaemon } from '../daemons/index.js';
 import type { DaemonHandle } from '../daemons/types.js';
 import { destroyLab, labOfTopologyFile } from '../lab/destroy.js';
+import { NodeNotFound } from '../lab/resolve.js';
 import { loadState, recordSpawn, saveState, type LabState } from '../lab/state.js';
 import type { DrillResult, Fault } from '../report/schema.js';
 import { FAULTS } from '../report/schema.js';
@@ -21,6 +22,7 @@ import { loadTopology } from '../topo/load.js';
 import { monoNow } from './clock.js';
 import { analyzeDrill } from './drill-analysis.js';
 import { attachRunning, deployWatched, MeasureError, type LabSession } from './lab-session.js';
+import { throwIfInterrupted } from './interrupt.js';
 import { choosePairs, PingProbe } from './probes.js';
 
 export interface DrillOptions {
@@ -104,13 +106,15 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     }
     const { state, watcher, topo } = s;
     const target = state.nodes.find((n) => n.name === opts.target);
-    if (!target) throw new MeasureError(`--target ${JSON.stringify(opts.target)}: no such node in lab ${state.name} (nodes: ${state.nodes.map((n) => n.name).slice(0, 8).join(', ')}…)`);
+    if (!target) throw new NodeNotFound(`--target ${JSON.stringify(opts.target)}: no such node in lab ${state.name} (nodes: ${state.nodes.map((n) => n.name).slice(0, 8).join(', ')}…)`);
     const topoNode = topo.nodes.find((n) => n.name === target.name)!;
     const holdMs = topo.timers.hold * 1000;
     const forMs = opts.forMs ?? (opts.fault === 'freeze' || opts.fault === 'link-down' ? 2 * holdMs + 2000 : 5000);
 
     say(`Waiting for lab ${state.name} to converge (at most ${timeoutMs / 1000} s)`);
-    if (!(await watcher.until(() => watcher.allDone(), timeoutMs, opts.signal))) {
+    const convergedBefore = await watcher.until(() => watcher.allDone(), timeoutMs, opts.signal);
+    throwIfInterrupted(opts.signal, 'drill');
+    if (!convergedBefore) {
       const lacking = [...watcher.live.values()].filter((x) => !watcher.nodeDone(x.exp.name)).map((x) => x.exp.name);
       throw new MeasureError(`lab ${state.name} did not converge within ${timeoutMs / 1000} s (not done: ${lacking.slice(0, 10).join(', ')}); no drill on a lab that is not converged`);
     }
@@ -123,10 +127,12 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     s.probes.push(...probes);
     say(`Probing ${pairs.length} pod-address pairs every ${intervalMs} ms`);
     await watcher.until(() => probes.every((p) => p.reached), 5000, opts.signal);
+    throwIfInterrupted(opts.signal, 'drill');
     const probesFrom = monoNow();
     // The target's peers are polled at full rate: they are the ones that detect the failure.
     for (const e of watcher.exps) if (e.peers.includes(target.ipv4)) watcher.hot.add(e.name);
     await watcher.watchFor(500, opts.signal);
+    throwIfInterrupted(opts.signal, 'drill');
 
     const notes: Array<{ t: bigint; what: string }> = [];
     const h = handleOf(state, target.name);
@@ -174,6 +180,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
       notes.push({ t: recoverAt, what: `recovery: ${target.name} started again (pid ${nh.processes.map((p) => p.pid).join(',')})` });
     }
     say(`Watching for ${(forMs / 1000).toFixed(1)} s`);
+    // Interrupted or not, recover below (restart a killed daemon of a running lab); report nothing after.
     await watcher.watchFor(forMs, opts.signal);
 
     if (opts.fault !== 'restart') {
@@ -203,8 +210,10 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
     const seenSince = () => watcher.obs.some((o) => o.node === target.name && o.t > recoverAt!);
     const needFresh = opts.fault === 'kill' || opts.fault === 'graceful' || opts.fault === 'restart';
     await watcher.until(() => watcher.allDone() && (!needFresh || seenSince()), timeoutMs, opts.signal);
+    throwIfInterrupted(opts.signal, 'drill');
     // A little more so the last changes and probe verdicts are in.
     await watcher.watchFor(300, opts.signal);
+    throwIfInterrupted(opts.signal, 'drill');
     await Promise.all(probes.map((p) => p.stop()));
     const endAt = monoNow();
     await watcher.finalCheck();

@@ -2,6 +2,22 @@
  * Ctrl-C during a measurement: the first SIGINT/SIGTERM aborts (the measurement stops at its next step
  * and destroys the lab it deployed); a second one exits at once.
  */
+/**
+ * A measurement stopped by Ctrl-C: no result is reported (a half-watched drill read "no route lost"),
+ * and a sweep records the cell as not done so that a resumed sweep runs it again.
+ */
+export class Interrupted extends Error {
+  constructor(what: string) {
+    super(`${what} interrupted: no result (the fault, if any, was undone)`);
+    this.name = 'Interrupted';
+  }
+}
+
+/** Throw Interrupted when the signal has fired (call after every wait that the signal cuts short). */
+export function throwIfInterrupted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new Interrupted(what);
+}
+
 export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
   let count = 0;

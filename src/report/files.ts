@@ -2,8 +2,9 @@
  * The report's one I/O edge: read results.json, write the rendered files, and render chart PNGs with
  * `rsvg-convert` (Debian librsvg2-bin) when it is installed. Without it the Markdown links the SVGs.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirs } from '../sys/dirs.js';
 import { hasCommand, run } from '../sys/exec.js';
 import { renderReport } from './render.js';
 import { parseResults, type ResultsFile } from './schema.js';
@@ -23,7 +24,7 @@ export async function readResults(dir: string): Promise<ResultsFile> {
 
 /** Write results.json atomically (rename over), so an interrupted sweep never leaves half a file. */
 export async function writeResults(dir: string, results: ResultsFile): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  makeDirs(dir);
   const tmp = join(dir, `.results.json.${process.pid}.tmp`);
   await writeFile(tmp, JSON.stringify(results, null, 2) + '\n');
   await rename(tmp, join(dir, 'results.json'));
@@ -42,7 +43,7 @@ async function renderPngs(dir: string, ids: string[]): Promise<string | undefine
 
 /** Render DIR's report files from `results` (results.json itself is written by the caller). */
 export async function writeReport(dir: string, results: ResultsFile, opts: { png?: boolean; title?: string } = {}): Promise<WrittenReport> {
-  await mkdir(join(dir, 'charts'), { recursive: true });
+  makeDirs(join(dir, 'charts'));
   // Charts first (as SVG), then try PNGs, then the Markdown that links whichever exists.
   const first = renderReport(results, { imageExt: 'svg', title: opts.title });
   for (const [rel, text] of first.files) if (rel.startsWith('charts/')) await writeFile(join(dir, rel), text);

@@ -8,3 +8,4 @@ export * from './exec.js';
 export * from './netns.js';
 export * from './proc.js';
 export * from './launcher.js';
+export * from './dirs.js';

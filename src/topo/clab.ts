@@ -254,14 +254,27 @@ export function clabSchemaValidator(): ValidateFunction {
   return validator!;
 }
 
-function describe(e: ErrorObject): string {
+/** The value at a JSON pointer (ajv's instancePath), to name it in the message. */
+function valueAt(doc: unknown, pointer: string): unknown {
+  let v: unknown = doc;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+function describe(e: ErrorObject, doc: unknown): string {
   const where = e.instancePath || '(top level)';
-  const extra =
-    e.keyword === 'additionalProperties'
-      ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
-      : e.keyword === 'enum'
-        ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`
-        : '';
+  if (e.keyword === 'enum') {
+    // containerlab knows some 60 kinds: name the value given and the few a bgplab lab uses.
+    const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+    const value = JSON.stringify(valueAt(doc, e.instancePath));
+    const list = allowed.length <= 8 ? allowed.join(', ') : `${allowed.filter((x) => x === 'linux' || x === 'bridge').join(', ') || allowed.slice(0, 8).join(', ')}, … (${allowed.length} values)`;
+    return `${where} ${value}: must be one of ${list}`;
+  }
+  const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : '';
   return `${where}: ${e.message ?? e.keyword}${extra}`;
 }
 
@@ -270,8 +283,15 @@ export function schemaProblems(doc: unknown): string[] {
   const v = clabSchemaValidator();
   if (v(doc)) return [];
   const errs = v.errors ?? [];
-  const specific = errs.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
-  return [...new Set((specific.length > 0 ? specific : errs).map(describe))].slice(0, 20);
+  let specific = errs.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
+  // A node may be null in containerlab's schema (an anyOf branch): "must be null" beside a real error
+  // at or under the same place is that branch failing, not news.
+  specific = specific.filter(
+    (e) =>
+      !(e.keyword === 'type' && (e.params as { type?: string }).type === 'null') ||
+      !specific.some((o) => o !== e && (o.instancePath === e.instancePath || o.instancePath.startsWith(`${e.instancePath}/`)) && !(o.keyword === 'type' && (o.params as { type?: string }).type === 'null')),
+  );
+  return [...new Set((specific.length > 0 ? specific : errs).map((e) => describe(e, doc)))].slice(0, 20);
 }
 
 /** containerlab's parsing rules beyond the schema: no Go template markers, every `$` doubled. */

@@ -68,6 +68,31 @@ describe('lab views', () => {
     expect(text).toContain('BGP IPv4 1/2');
   });
 
+  it('one node: an up session shows Established only, a down one its last error', () => {
+    // Regression: "Established dial failed: ECONNREFUSED …" for a session that came up after a refused dial.
+    const now = new Date('2026-11-28T17:00:00Z');
+    const peer = { asn: 1, since: '2026-11-28T16:37:03Z', families: ['ipv4', 'ipv6'] as Array<'ipv4' | 'ipv6'>, type: 'rr client' };
+    const text = renderNodeStatus(
+      {
+        node: 'rr1',
+        impl: 'bgplab',
+        role: 'rr',
+        peers: [
+          { ...peer, address: '10.0.0.3', state: 'Established', info: 'dial failed: ECONNREFUSED' },
+          { ...peer, address: '10.0.0.4', state: 'Active', info: 'dial failed: ECONNREFUSED' },
+        ],
+        missing: [],
+        routes: { ipv4: 1, ipv6: 1 },
+        kernel: { ipv4: 1, ipv6: 1 },
+        expected: { ipv4: 1, ipv6: 1 },
+      },
+      now,
+    );
+    expect(text).toMatch(/\| 10\.0\.0\.3 +\| rr client +\| up +\| 16:37:03 \| Established +\|/);
+    expect(text).not.toMatch(/Established dial failed/);
+    expect(text).toMatch(/\| 10\.0\.0\.4 +\| rr client +\| start +\| 16:37:03 \| Active dial failed: ECONNREFUSED \|/);
+  });
+
   it('SINCE is a time of day today, else a date', () => {
     const now = new Date('2026-11-28T17:00:00Z');
     expect(sinceText('2026-11-28T01:02:03Z', now)).toBe('01:02:03');

@@ -11,6 +11,8 @@ describe('chooseRuntime', () => {
     expect(chooseRuntime('auto', machine(true, false, true))).toMatchObject({ runtime: 'netns' });
     expect(chooseRuntime('auto', machine(false, true, true))).toMatchObject({ runtime: 'netns' });
     expect(chooseRuntime('auto', machine(false, false, true))).toMatchObject({ runtime: 'netns' });
+    // Regression: read "no containerlab and a running Docker engine", as if Docker were running.
+    expect(chooseRuntime('auto', machine(false, false, true))).toMatchObject({ reason: 'containerlab and a running Docker engine not found: using network namespaces' });
   });
 
   it('auto without containerlab nor root explains both', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DaemonStatus, KernelRoute } from '../../src/daemons/types.js';
 import type { LabState, NodeState } from '../../src/lab/state.js';
-import { canonicalPrefix, labTotals, peerType, summarizeNode } from '../../src/lab/status.js';
+import { canonicalPrefix, labTotals, peerType, summarizeNode, whyUnanswered } from '../../src/lab/status.js';
 
 function node(name: string, role: NodeState['role'], impl: NodeState['impl'], peers: NodeState['peers'], fib = true): NodeState {
   return {
@@ -106,4 +106,17 @@ it('canonicalPrefix follows RFC 5952 and leaves garbage alone', () => {
   expect(canonicalPrefix('FD00:0010:0244:0000::0040/122')).toBe('fd00:10:244::40/122');
   expect(canonicalPrefix('10.244.0.0/26')).toBe('10.244.0.0/26');
   expect(canonicalPrefix('nonsense')).toBe('nonsense');
+});
+
+describe('whyUnanswered', () => {
+  it('a daemon that is gone says so, with its pid, not the socket error', () => {
+    // Regression: "error: node4: /tmp/…/control.sock: no speaker listening (ECONNREFUSED)" for a killed speaker.
+    const n = node('node4', 'client', 'bgplab', []);
+    const gone = { pid: 2 ** 22 + 17, startTime: '1', match: 'bgplab.json', role: 'speaker' as const, log: '/x/speaker.log' };
+    const err = new Error('/x/control.sock: no speaker listening (ECONNREFUSED)');
+    n.daemon = { impl: 'bgplab', name: 'node4', ns: n.ns, runDir: '/x', configPath: '/x/bgplab.json', processes: [gone], control: '/x/control.sock', eventLog: '/x/events.jsonl' } as unknown as NodeState['daemon'];
+    expect(whyUnanswered(n, err)).toBe(`bgplab not running (pid ${gone.pid} exited)`);
+    n.daemon = null;
+    expect(whyUnanswered(n, err)).toBe(err.message);
+  });
 });

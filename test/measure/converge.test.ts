@@ -41,7 +41,7 @@ function checkConverged(r: ConvergeResult, sessions: number): void {
   expect(r.updates.messages! > 0).toBe(true);
 }
 
-async function converge(name: string, req: Parameters<typeof writeTopology>[1], timeoutMs = 30_000): Promise<ConvergeResult> {
+async function converge(name: string, req: Omit<Parameters<typeof writeTopology>[1], 'name'>, timeoutMs = 30_000): Promise<ConvergeResult> {
   const file = writeTopology(dir, { ...req, name });
   files.push(file);
   return runConverge({ topologyFile: file, timeoutMs });
@@ -60,6 +60,25 @@ describe.skipIf(missing('root', 'ip', 'ping', 'tcpdump'))('converge, bgplab spea
     const r = await converge('t-mconv-rr2-20', { mode: 'rr', nodes: 20, rr: 2, rrImpl: 'bgplab', clientImpl: 'bgplab' });
     checkConverged(r, 37);
     expect(r.nodes.filter((n) => n.role === 'rr').map((n) => n.sessions.expected)).toEqual([19, 19]);
+  }, 60_000);
+
+  it('a running lab (--lab): BGP and FIB times from the logs, no data-plane time (probes start late)', async () => {
+    const file = writeTopology(dir, { mode: 'rr', nodes: 4, rr: 1, rrImpl: 'bgplab', clientImpl: 'bgplab', name: 't-mconv-running' });
+    files.push(file);
+    const first = await runConverge({ topologyFile: file, keep: true, timeoutMs: 30_000, capture: false });
+    expect(first.convergence.converged).toBe(true);
+    // -t on a lab that is running points at --lab instead of only "destroy it first".
+    await expect(runConverge({ topologyFile: file, timeoutMs: 5000 })).rejects.toThrow(/already deployed \(running\): measure it with --lab t-mconv-running/);
+    // Regression: on a running lab the probes' first reply was reported relative to t0, i.e. the age of
+    // the lab ("data plane 16.29 s" beside "kernel FIB 94 ms").
+    await new Promise((r) => setTimeout(r, 1500));
+    const r = await runConverge({ lab: 't-mconv-running', timeoutMs: 30_000 });
+    expect(r.convergence.converged).toBe(true);
+    expect(r.convergence.fibMs).not.toBeNull();
+    expect(r.convergence.fibMs! < 1500).toBe(true);
+    expect(r.convergence.dataplaneMs).toBeNull();
+    expect(r.convergence.method.dataplane).toMatch(/running lab: \d+ of \d+ pod-address pairs answer/);
+    expect(r.dataplane.reached).toBe(r.dataplane.pairs);
   }, 60_000);
 });
 
@@ -86,5 +105,9 @@ describe.skipIf(missing('root', 'ip', 'ping', 'tcpdump', 'bird'))('converge, BIR
       for (const p of m.fib) expect(p).toMatch(/^(10\.244\.|fd00:10:244:)/);
     }
     expect(r.nodes.some((n) => n.fibRoutes! < n.expectedRoutes)).toBe(true);
+    // UPDATEs are counted up to the end of the measurement only (regression: the capture's last second,
+    // when BIRD's sessions came up, was counted: "0 of 3 sessions, 21 UPDATEs").
+    expect(r.sessions.established).toBe(0);
+    expect(r.updates.messages).toBe(0);
   }, 60_000);
 });

@@ -60,6 +60,33 @@ describe.skipIf(missing('root', 'ip', 'ping'))('drills on bgplab speakers', () =
   }, 90_000);
 });
 
+describe.skipIf(missing('root', 'ip', 'ping'))('an interrupted drill', () => {
+  it('reports no result (it read "no route lost") and leaves the target running again', async () => {
+    const file = topo({ name: 't-mdrill-intr', mode: 'rr', nodes: 3, rr: 1, rrImpl: 'bgplab', clientImpl: 'bgplab' });
+    const ac = new AbortController();
+    const said: string[] = [];
+    const drill = runDrill({
+      topologyFile: file,
+      target: 'rr1',
+      fault: 'kill',
+      forMs: 30_000,
+      keep: true,
+      signal: ac.signal,
+      // Ctrl-C while the fault lasts.
+      progress: (m) => {
+        said.push(m);
+        if (m.startsWith('Watching for')) setTimeout(() => ac.abort(), 300);
+      },
+    });
+    await expect(drill).rejects.toMatchObject({ name: 'Interrupted' });
+    expect(said.some((m) => m.startsWith('Watching for'))).toBe(true);
+    // The killed reflector of the kept lab was started again on the way out.
+    const { resolveLab, inspectLab } = await import('../../src/lab/index.js');
+    const rr1 = inspectLab(resolveLab({ lab: 't-mdrill-intr' })).find((n) => n.name === 'rr1')!;
+    expect(rr1.state).toBe('running');
+  }, 60_000);
+});
+
 describe.skipIf(missing('root', 'ip', 'ping', 'bird'))('drills on BIRD (the yardstick)', () => {
   it('2 reflectors, kill one: no route lost, no probe lost; peers see it within milliseconds', async () => {
     const file = topo({ name: 't-mdrill-bkill2', mode: 'rr', nodes: 6, rr: 2, rrImpl: 'bird', clientImpl: 'bird' });

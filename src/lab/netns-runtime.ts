@@ -15,7 +15,7 @@ import { logExcerpt, sameProcess, waitUntil } from '../sys/proc.js';
 import type { LabNode, LabTopology } from '../topo/model.js';
 import { destroyLab } from './destroy.js';
 import { mapLimit } from './limit.js';
-import { fabricBatch, nodeBatch, topologyData } from './plan.js';
+import { fabricBatch, namespacesBatch, namespaceSysctlBatch, nodeBatch, topologyData } from './plan.js';
 import { initialState, loadState, recordSpawn, registerLab, saveState, writeJsonAtomic, type LabState } from './state.js';
 
 export class LabError extends Error {
@@ -83,6 +83,7 @@ function labelsOf(file: string): Record<string, Record<string, string>> {
 async function preflight(topo: LabTopology): Promise<void> {
   if (process.getuid?.() !== 0) throw new LabError('the netns runtime needs root (network namespaces)');
   if (!(await hasCommand('ip'))) throw new LabError('iproute2 (ip) is not installed');
+  if (!(await hasCommand('sysctl'))) throw new LabError('sysctl (procps) is not installed; it sets each namespace\'s IPv6 defaults');
   const impls = new Set(topo.nodes.map((n) => n.impl));
   for (const impl of impls) {
     for (const req of REQUIRED[impl] ?? []) {
@@ -150,8 +151,13 @@ export class NetnsRuntime {
 
     let failedNode: string | undefined;
     try {
+      // Each namespace gets its own quiet IPv6 defaults before any link exists in it (see NODE_NS_SYSCTLS).
       say(`Creating ${state.namespaces.length} network namespaces`);
-      await ipBatch(undefined, state.namespaces.map((ns) => `netns add ${ns}`), { timeoutMs: 60_000 });
+      await ipBatch(undefined, namespacesBatch(topo), { timeoutMs: 60_000 });
+      const sysctls = namespaceSysctlBatch(topo);
+      const chunk = Math.ceil(sysctls.length / 4);
+      const chunks = Array.from({ length: Math.ceil(sysctls.length / chunk) }, (_, i) => sysctls.slice(i * chunk, (i + 1) * chunk));
+      await mapLimit(chunks, 4, (lines: string[]) => ipBatch(undefined, lines, { timeoutMs: 60_000 }));
       checkAborted(opts.signal);
 
       say(`Creating fabric bridge ${topo.fabric.bridge} and ${topo.nodes.length} veth links in ${state.fabricNs}`);

@@ -48,6 +48,55 @@ export function podAddresses(node: Pick<LabNode, 'podBlocks'>): PodAddresses {
 }
 
 /**
+ * IPv6 settings of a node namespace, applied to its `default` and `all` conf before eth1 (created with its
+ * peer directly in this namespace) and pod0 exist, so both inherit them. Every address is static and
+ * unique and every fabric neighbour is pinned, so the kernel's own IPv6 chatter only floods the bridge:
+ * 100 nodes x (MLD reports, router solicitations, DAD probes) x 100 ports overran the machine-wide
+ * backlog (netdev_max_backlog) and lost BGP handshakes.
+ * - accept_ra 0, router_solicitations 0: no router discovery (RFC 4861 §6.3.7), nobody sends RAs.
+ * - accept_dad 0, dad_transmits 0: no DAD probes (RFC 4862 §5.4): addresses are planned unique.
+ * - addr_gen_mode 1 (none): no link-local address, hence no link-local DAD/MLD/RS; ND, BGP next hops and
+ *   pings use the global addresses, which is all a lab needs (tested: IPv6 ND and BGP work without it).
+ * - mldv{1,2}_unsolicited_report_interval 1 h: joining the solicited-node group of the global address still
+ *   sends one MLD report (RFC 3810 §6.1), but its robustness repeat is pushed to a random point in the hour
+ *   instead of within a second of every other node's (nobody on the fabric queries or snoops).
+ */
+export const NODE_NS_SYSCTLS: ReadonlyArray<readonly [key: string, value: number]> = [
+  ['accept_ra', 0],
+  ['router_solicitations', 0],
+  ['accept_dad', 0],
+  ['dad_transmits', 0],
+  ['addr_gen_mode', 1],
+  ['mldv1_unsolicited_report_interval', 3_600_000],
+  ['mldv2_unsolicited_report_interval', 3_600_000],
+];
+
+/** The fabric namespace is a switch, not a host: no IPv6 on the bridge or its ports at all. */
+export const FABRIC_NS_SYSCTLS: ReadonlyArray<readonly [key: string, value: number]> = [['disable_ipv6', 1]];
+
+function sysctlLine(ns: string, settings: ReadonlyArray<readonly [string, number]>): string {
+  const kv = settings.flatMap(([k, v]) => ['all', 'default'].map((scope) => `net.ipv6.conf.${scope}.${k}=${v}`));
+  return `netns exec ${ns} sysctl -q -w ${kv.join(' ')}`;
+}
+
+/** Root-namespace `ip -batch` lines creating the fabric and node namespaces. */
+export function namespacesBatch(topo: LabTopology): string[] {
+  return [`netns add ${fabricNamespace(topo.name)}`, ...topo.nodes.map((n) => `netns add ${n.containerName}`)];
+}
+
+/**
+ * Root-namespace `ip -batch` lines setting each lab namespace's own IPv6 defaults (`netns exec` in a batch
+ * forks one sysctl per namespace; no sysctl of the root namespace is touched). Independent lines, so they
+ * may be split across parallel batches. Must run before fabricBatch, whose veths take these defaults.
+ */
+export function namespaceSysctlBatch(topo: LabTopology): string[] {
+  return [
+    sysctlLine(fabricNamespace(topo.name), FABRIC_NS_SYSCTLS),
+    ...topo.nodes.map((n) => sysctlLine(n.containerName, NODE_NS_SYSCTLS)),
+  ];
+}
+
+/**
  * Fabric namespace: the bridge, then one veth per node created with its node end (eth1) directly in the
  * node's namespace, both ends with the lab MTU and deterministic MACs, bridge end enslaved and up.
  */
@@ -56,8 +105,9 @@ export function fabricBatch(topo: LabTopology): string[] {
   const mtu = topo.fabric.mtu;
   const lines = [
     'link set lo up',
-    // No STP and no forwarding delay: ports forward at once (a lab, not a campus).
-    `link add name ${br} mtu ${mtu} type bridge stp_state 0 forward_delay 0`,
+    // No STP and no forwarding delay: ports forward at once (a lab, not a campus). No multicast snooping:
+    // without a querier it never limits flooding, and each node sends one MLD report at most (NODE_NS_SYSCTLS).
+    `link add name ${br} mtu ${mtu} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`,
   ];
   for (const n of topo.nodes) {
     lines.push(

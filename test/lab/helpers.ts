@@ -25,3 +25,54 @@ export async function expectNothingLeft(lab: string, labDir: string, indexDir: s
   expect(existsSync(labDir)).toBe(false);
   expect(existsSync(join(indexDir, `${lab}.json`))).toBe(false);
 }
+
+/** ICMPv6 counters of one interface in a namespace (/proc/net/dev_snmp6 is per network namespace). */
+export async function icmp6Counters(ns: string, iface: string): Promise<Record<string, number>> {
+  const r = await run('ip', ['netns', 'exec', ns, 'cat', `/proc/net/dev_snmp6/${iface}`], { timeoutMs: 10_000 });
+  expect(r.code).toBe(0);
+  return Object.fromEntries(
+    r.stdout
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length === 2)
+      .map(([k, v]) => [k, Number(v)]),
+  );
+}
+
+/** Per-interface IPv6 conf values inside a namespace, e.g. confValues(ns, 'eth1', ['accept_ra']). */
+export async function confValues(ns: string, iface: string, keys: string[]): Promise<Record<string, number>> {
+  const files = keys.map((k) => `/proc/sys/net/ipv6/conf/${iface}/${k}`);
+  const r = await run('ip', ['netns', 'exec', ns, 'cat', ...files], { timeoutMs: 10_000 });
+  expect(r.code, r.stderr).toBe(0);
+  const values = r.stdout.trim().split('\n').map(Number);
+  return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
+}
+
+/**
+ * The fabric stays quiet: node interfaces carry the namespace's IPv6 defaults (no RA, no RS, no DAD, no
+ * link-local), the bridge and its ports have no IPv6, and no node's eth1 sent a router solicitation or a
+ * neighbour solicitation (every fabric neighbour is pinned), and at most one MLD report, from deploy to now.
+ */
+export async function expectQuietFabric(lab: string, nodeNamespaces: string[], bridge: string, bridgePort: string): Promise<void> {
+  const quiet = {
+    accept_ra: 0,
+    router_solicitations: 0,
+    accept_dad: 0,
+    dad_transmits: 0,
+    addr_gen_mode: 1,
+    mldv2_unsolicited_report_interval: 3_600_000,
+  };
+  for (const ns of nodeNamespaces) {
+    for (const iface of ['eth1', 'pod0']) expect(await confValues(ns, iface, Object.keys(quiet)), `${ns} ${iface}`).toEqual(quiet);
+    const ll = await run('ip', ['-n', ns, '-6', 'addr', 'show', 'dev', 'eth1', 'scope', 'link'], { timeoutMs: 10_000 });
+    expect(ll.stdout.trim(), `${ns} eth1 link-local`).toBe('');
+    // eth1 joins one solicited-node group (its global address): one MLD report, its repeat an hour away.
+    const c = await icmp6Counters(ns, 'eth1');
+    const sent = { rs: c.Icmp6OutRouterSolicits, mld1: c.Icmp6OutGroupMembResponses, ns: c.Icmp6OutNeighborSolicits };
+    expect(sent, `${ns} eth1 ICMPv6 sent`).toEqual({ rs: 0, mld1: 0, ns: 0 });
+    expect(c.Icmp6OutMLDv2Reports, `${ns} eth1 MLDv2 reports sent`).toBeLessThanOrEqual(1);
+  }
+  const fabric = `clab-${lab}-fabric`;
+  expect(await confValues(fabric, bridge, ['disable_ipv6']), bridge).toEqual({ disable_ipv6: 1 });
+  expect(await confValues(fabric, bridgePort, ['disable_ipv6']), bridgePort).toEqual({ disable_ipv6: 1 });
+}

@@ -17,7 +17,7 @@ import type { TopoRequest } from '../../src/topo/gen.js';
 import type { LabTopology } from '../../src/topo/model.js';
 import { missing } from '../helpers/env.js';
 import { makeLab, tmpLabDir } from './fixture.js';
-import { bgplab, expectNothingLeft } from './helpers.js';
+import { bgplab, expectNothingLeft, expectQuietFabric } from './helpers.js';
 
 const skip = missing('root', 'ip', 'ping', 'bird');
 
@@ -70,6 +70,9 @@ describe.skipIf(!!skip)('netns runtime with bgplab speakers', () => {
         bgp: { ipv4: n * (n - 1), ipv6: n * (n - 1) },
         kernel: { ipv4: n * (n - 1), ipv6: n * (n - 1) },
       });
+
+      // No IPv6 chatter on the fabric, and yet IPv6 works (the ping below, the IPv6 routes above).
+      await expectQuietFabric(topo.name, state.nodes.map((x) => x.ns), topo.fabric.bridge, topo.nodes[0].fabric.bridgePort);
 
       // Pod to pod between the first and last node (two clients in rr mode), both families.
       const a = state.nodes[state.nodes.length - 1];

@@ -16,7 +16,7 @@ import { isRunning, sleep } from '../../src/sys/proc.js';
 import type { LabTopology } from '../../src/topo/model.js';
 import { missing } from '../helpers/env.js';
 import { makeLab, tmpLabDir } from './fixture.js';
-import { bgplab, expectNothingLeft, labNamespaces } from './helpers.js';
+import { bgplab, expectNothingLeft, expectQuietFabric, labNamespaces } from './helpers.js';
 
 const skip = missing('root', 'ip', 'bird', 'ping');
 const LAB = 't-lnb-rr';
@@ -107,6 +107,10 @@ describe.skipIf(!!skip)('netns runtime: BIRD reflector lab through the CLI', () 
       expect(r.stdout).toContain(' 0% packet loss');
       expect(r.code).toBe(0);
     }
+  });
+
+  it('keeps the fabric free of IPv6 chatter (no RS, MLD, DAD or ND from any node; no IPv6 on the bridge)', async () => {
+    await expectQuietFabric(LAB, state.nodes.map((n) => n.ns), topo.fabric.bridge, topo.nodes[0].fabric.bridgePort);
   });
 
   it('inspect, status and exec answer from another process', async () => {

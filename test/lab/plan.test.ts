@@ -5,6 +5,8 @@ import {
   fabricBatch,
   fabricNamespace,
   firstHostAddress,
+  namespacesBatch,
+  namespaceSysctlBatch,
   nodeBatch,
   nodeNamespace,
   podAddresses,
@@ -92,6 +94,22 @@ describe('ip -batch lines', () => {
     // GoBGP has no FIB: its blocks are blackholed by the lab.
     expect(lines).toContain(`route replace blackhole ${node.podBlocks.ipv4[0]}`);
     expect(nodeBatch(topo, topo.nodes[0]).some((l) => l.includes('blackhole'))).toBe(false);
+  });
+
+  it('namespaces: created first, then each gets its own quiet IPv6 defaults (root sysctls untouched)', () => {
+    expect(namespacesBatch(topo)).toEqual(['netns add clab-p-fabric', ...topo.nodes.map((n) => `netns add ${n.containerName}`)]);
+    const sysctl = namespaceSysctlBatch(topo);
+    expect(sysctl).toHaveLength(6);
+    // Every sysctl runs inside a lab namespace, never bare (which would change the root namespace).
+    expect(sysctl.every((l) => /^netns exec clab-p-\S+ sysctl -q -w /.test(l))).toBe(true);
+    expect(sysctl[0]).toBe('netns exec clab-p-fabric sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1');
+    const node = sysctl.find((l) => l.includes('clab-p-node2 '))!;
+    for (const kv of ['accept_ra=0', 'router_solicitations=0', 'accept_dad=0', 'dad_transmits=0', 'addr_gen_mode=1', 'mldv2_unsolicited_report_interval=3600000']) {
+      expect(node).toContain(`net.ipv6.conf.default.${kv}`);
+      expect(node).toContain(`net.ipv6.conf.all.${kv}`);
+    }
+    // The bridge does no multicast snooping (no querier: it would flood anyway).
+    expect(fabricBatch(topo).find((l) => l.includes('type bridge'))).toContain('mcast_snooping 0');
   });
 
   it('IPv4-only labs get no IPv6 lines', () => {

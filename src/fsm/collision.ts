@@ -41,9 +41,15 @@ export interface CollisionOptions {
 }
 
 /**
- * Which of two colliding connections to keep: `existing` (the one already further along) or `incoming`
- * (the one whose OPEN just arrived).
- * - An Established existing connection wins unless CollisionDetectEstablishedState (RFC 4271 §6.8).
+ * What §6.8 says about two connections to the same peer once an OPEN arrives on `incoming`:
+ * 'existing' or 'incoming' = keep that one and close the other (Cease 6/7); 'none' = not a collision
+ * yet, both proceed.
+ * - "Upon receipt of an OPEN message, the local system MUST examine all of its connections that are in
+ *   the OpenConfirm state." Only an existing connection in OpenConfirm is compared. One in OpenSent
+ *   (or earlier) is not: §6.8 allows that only "if it knows the BGP Identifier of the peer by means
+ *   outside of the protocol", which we do not. Closing it anyway refuses a working connection whenever
+ *   our own is stuck (a handshake the peer has not seen yet): 'none'.
+ * - An Established existing connection wins unless CollisionDetectEstablishedState (§6.8, §8.1.1).
  * - Otherwise the connection initiated by the higher BGP Identifier wins (§6.8; equal ids: larger AS).
  * - Two connections with the same initiator cannot be told apart by §6.8: keep the newer one, since a
  *   speaker dials one connection at a time, so its newer connection is the one it is still using.
@@ -54,8 +60,12 @@ export function resolveCollision(
   incoming: CollisionConnection,
   ids: CollisionIdentities,
   options: CollisionOptions = {},
-): 'existing' | 'incoming' {
-  if (existing.state === 'Established' && !options.collisionDetectEstablishedState) return 'existing';
+): 'existing' | 'incoming' | 'none' {
+  if (existing.state === 'Established') {
+    if (!options.collisionDetectEstablishedState) return 'existing';
+  } else if (existing.state !== 'OpenConfirm') {
+    return 'none';
+  }
   if (existing.initiator === incoming.initiator) return 'incoming';
   const winner = collisionWinner(ids);
   if (winner === undefined) return 'existing';

@@ -498,10 +498,12 @@ function clearSessionConnection(c: Ctx): void {
   c.s.establishedAt = undefined;
 }
 
-/** The most advanced tracked connection (OpenSent before a dial in flight; newest first). */
+const TRACKED_RANK = { Connect: 0, OpenSent: 1, OpenConfirm: 2 } as const;
+
+/** The most advanced tracked connection (OpenConfirm, then OpenSent, then a dial in flight; newest first). */
 function bestTracked(c: Ctx): TrackedConnection | undefined {
   let best: TrackedConnection | undefined;
-  for (const t of c.s.tracked) if (!best || t.state === 'OpenSent' || best.state === 'Connect') best = t;
+  for (const t of c.s.tracked) if (!best || TRACKED_RANK[t.state] >= TRACKED_RANK[best.state]) best = t;
   return best;
 }
 
@@ -518,6 +520,8 @@ function promote(c: Ctx, t: TrackedConnection, reason: string): void {
   } else {
     c.s.connected = true;
     setState(c, 'OpenSent', reason);
+    // Its OPEN already came (and was checked): on to OpenConfirm as if it came now.
+    if (t.state === 'OpenConfirm' && t.peerOpen) openReceived(c, { type: 'BGPOpen', conn: t.conn, open: t.peerOpen }, false);
   }
 }
 
@@ -536,7 +540,7 @@ function goIdle(c: Ctx, o: DownOptions): void {
     return;
   }
   for (const t of c.s.tracked.slice()) {
-    if (t.state === 'OpenSent' && o.notify) sendNotification(c, t.conn, o.notify);
+    if (t.state !== 'Connect' && o.notify) sendNotification(c, t.conn, o.notify);
     dropTracked(c, t);
   }
   stopAllTimers(c);
@@ -597,7 +601,7 @@ function refuse(c: Ctx, conn: ConnId): void {
 function track(c: Ctx, conn: ConnId, initiator: 'local' | 'remote'): void {
   if (c.s.tracked.length >= MAX_TRACKED) return refuse(c, conn);
   // RFC 4271 §6.8: the second connection proceeds like any other until its OPEN arrives.
-  c.s.tracked = [...c.s.tracked, { conn, initiator, state: 'OpenSent' }];
+  c.s.tracked = [...c.s.tracked, c.s.state === 'Established' ? { conn, initiator, state: 'OpenSent', whileEstablished: true } : { conn, initiator, state: 'OpenSent' }];
   sendOpen(c, conn);
   startTimer(c, 'HoldTimer', c.s.config.openHoldTimeMs, conn);
 }
@@ -637,9 +641,9 @@ function incoming(c: Ctx, conn: ConnId): void {
 }
 
 function trackedStep(c: Ctx, t: TrackedConnection, event: FsmEvent): void {
-  const subcode = FSM_ERROR_SUBCODE.OpenSent!;
+  const subcode = t.state === 'OpenConfirm' ? FSM_ERROR_SUBCODE.OpenConfirm! : FSM_ERROR_SUBCODE.OpenSent!;
   const dropWith = (n?: Notify) => {
-    if (n && t.state === 'OpenSent') sendNotification(c, t.conn, n);
+    if (n && t.state !== 'Connect') sendNotification(c, t.conn, n);
     dropTracked(c, t);
   };
   switch (event.type) {
@@ -669,7 +673,12 @@ function trackedStep(c: Ctx, t: TrackedConnection, event: FsmEvent): void {
     case 'OpenCollisionDump':
       return dropWith(cease(CeaseSubcode.CONNECTION_COLLISION_RESOLUTION));
     case 'BGPOpen':
+      // A second OPEN on a connection in OpenConfirm (RFC 6608 subcode 2).
+      if (t.state === 'OpenConfirm') return dropWith({ code: ErrorCode.FSM, subcode, data: Buffer.alloc(0) });
       return trackedOpen(c, t, event);
+    case 'KeepAliveMsg':
+      if (t.state === 'OpenConfirm') return peerRestarted(c, t);
+      return dropWith({ code: ErrorCode.FSM, subcode, data: Buffer.alloc(0) });
     default:
       // KEEPALIVE, UPDATE, ROUTE-REFRESH before the OPEN (RFC 6608 subcode 1).
       if (MESSAGE_EVENTS.has(event.type)) return dropWith({ code: ErrorCode.FSM, subcode, data: Buffer.alloc(0) });
@@ -687,10 +696,27 @@ function trackedOpen(c: Ctx, t: TrackedConnection, event: Extract<FsmEvent, { ty
   }
   // RFC 4724 §4.2: a peer that advertised Graceful Restart and opens a new connection while we still
   // consider the session Established has restarted: the previous connection MUST be closed, the new kept.
-  if (s.state === 'Established' && t.initiator === 'remote' && s.negotiated?.gracefulRestart && !cfg.collisionDetectEstablishedState) {
-    closeSessionConnection(c, { reason: 'peer restarted: new connection while Established (RFC 4724 §4.2)', counter: 'keep', tcpFailure: true });
-    promote(c, t, `peer restarted (RFC 4724 §4.2); continuing on ${t.conn}`);
-    return sessionStep(c, event);
+  // Only a connection that arrived after Established: one accepted before is the peer's half of the
+  // start-up collision, still in OpenSent when ours got through (RFC 4271 §6.8 settles it below: the
+  // Established one stays). Taking it for a restart would drop the new session, and the peer, which
+  // keeps its Established one, then closes this one too: a flap per crossing dial.
+  if (
+    s.state === 'Established' &&
+    t.initiator === 'remote' &&
+    t.whileEstablished &&
+    s.negotiated?.gracefulRestart &&
+    !cfg.collisionDetectEstablishedState
+  ) {
+    // But a dial of the peer's that we accept late (its handshake lost, then retransmitted) looks the
+    // same, and the peer, still Established on this session, closes it (6/7, Established wins). So
+    // confirm before dropping a working session: answer with our KEEPALIVE (our OPEN went out on accept)
+    // and wait. A restarted peer has no other session: it answers with a KEEPALIVE (peerRestarted).
+    sendKeepalive(c, t.conn);
+    s.tracked = s.tracked.map((x) => (x.conn === t.conn ? { ...x, state: 'OpenConfirm', peerOpen: event.open } : x));
+    // RFC 4271 §8.2.2 OpenSent → OpenConfirm: the hold timer becomes the negotiated hold time.
+    const holdSeconds = Math.min(cfg.holdTime, event.open.holdTime);
+    if (holdSeconds > 0) startTimer(c, 'HoldTimer', holdSeconds * 1000, t.conn);
+    return;
   }
   const keep = resolveCollision(
     { initiator: s.initiator ?? 'local', state: s.state },
@@ -698,6 +724,13 @@ function trackedOpen(c: Ctx, t: TrackedConnection, event: Extract<FsmEvent, { ty
     { localId: cfg.routerId, remoteId: event.open.bgpId, localAs: cfg.asn, remoteAs: openAs(event.open) },
     { collisionDetectEstablishedState: cfg.collisionDetectEstablishedState },
   );
+  if (keep === 'none') {
+    // The session's connection has not had the peer's OPEN (Connect, Active or OpenSent): not a collision
+    // yet (§6.8 looks at OpenConfirm only). This one is further along: it becomes the session's
+    // connection and goes to OpenConfirm; the other is tracked and settled when its OPEN arrives.
+    swapWithTracked(c, t);
+    return sessionStep(c, event);
+  }
   if (keep === 'existing') {
     sendNotification(c, t.conn, cease(CeaseSubcode.CONNECTION_COLLISION_RESOLUTION));
     return dropTracked(c, t);
@@ -710,6 +743,42 @@ function trackedOpen(c: Ctx, t: TrackedConnection, event: Extract<FsmEvent, { ty
   });
   promote(c, t, reason);
   sessionStep(c, event);
+}
+
+/**
+ * RFC 4724 §4.2: the peer confirmed the new connection (its KEEPALIVE in OpenConfirm) while we still
+ * had the session Established: it restarted. The previous connection MUST be closed (its routes kept
+ * stale per the Graceful Restart capability); the session continues on the new one, now Established.
+ */
+function peerRestarted(c: Ctx, t: TrackedConnection): void {
+  closeSessionConnection(c, { reason: 'peer restarted: new connection while Established (RFC 4724 §4.2)', counter: 'keep', tcpFailure: true });
+  promote(c, t, `peer restarted (RFC 4724 §4.2); continuing on ${t.conn}`);
+  sessionStep(c, { type: 'KeepAliveMsg', conn: t.conn });
+}
+
+/**
+ * Tracked connection `t` becomes the session's connection, in OpenSent; the session's connection (not
+ * yet past OpenSent) becomes a tracked one. Nothing is closed: RFC 4271 §6.8 decides between them once
+ * one is in OpenConfirm and the other's OPEN arrives.
+ */
+function swapWithTracked(c: Ctx, t: TrackedConnection): void {
+  const s = c.s;
+  const demoted = s.conn;
+  const demotedState: TrackedConnection['state'] = s.connected ? 'OpenSent' : 'Connect';
+  if (demoted !== undefined && s.connected && timerRunning(c, 'DelayOpenTimer', demoted)) {
+    // DelayOpen was holding our OPEN back on it; a tracked connection has sent its OPEN (track()).
+    stopTimer(c, 'DelayOpenTimer', demoted);
+    sendOpen(c, demoted);
+    startTimer(c, 'HoldTimer', s.config.openHoldTimeMs, demoted);
+  }
+  s.tracked = s.tracked.filter((x) => x.conn !== t.conn);
+  if (demoted !== undefined) s.tracked = [...s.tracked, { conn: demoted, initiator: s.initiator ?? 'local', state: demotedState }];
+  clearSessionConnection(c);
+  s.conn = t.conn;
+  s.initiator = t.initiator;
+  s.connected = true;
+  s.lastRxAt = c.now;
+  setState(c, 'OpenSent', `OPEN received on ${t.conn} first`);
 }
 
 // ---------------------------------------------------------------- the session's own connection
@@ -858,28 +927,10 @@ function openReceived(c: Ctx, event: Extract<FsmEvent, { type: 'BGPOpen' }>, del
   if (error) {
     return goIdle(c, { reason: error.reason, notify: !delayOpen || cfg.sendNotificationWithoutOpen ? error : undefined, counter: 'inc' });
   }
-  // RFC 4271 §6.8: compare with the other connections whose OPEN exchange is under way. Their peer
-  // identifier is known here: it is the same configured peer.
-  for (const t of s.tracked.slice()) {
-    if (t.state !== 'OpenSent') continue;
-    const keep = resolveCollision(
-      { initiator: t.initiator, state: 'OpenSent' },
-      { initiator: s.initiator ?? 'local', state: s.state },
-      { localId: cfg.routerId, remoteId: event.open.bgpId, localAs: cfg.asn, remoteAs: openAs(event.open) },
-    );
-    if (keep === 'incoming') {
-      sendNotification(c, t.conn, cease(CeaseSubcode.CONNECTION_COLLISION_RESOLUTION));
-      dropTracked(c, t);
-    } else {
-      // OpenCollisionDump for the session's connection; the tracked one carries on in OpenSent.
-      const reason = closeSessionConnection(c, {
-        reason: `connection collision (RFC 4271 §6.8): keeping ${t.conn}`,
-        notify: cease(CeaseSubcode.CONNECTION_COLLISION_RESOLUTION),
-        counter: 'inc',
-      });
-      return promote(c, t, reason);
-    }
-  }
+  // RFC 4271 §6.8 examines the connections in OpenConfirm. Before Established only the session's own
+  // connection gets that far (trackedOpen hands it a tracked one whose OPEN comes first), and it is this one.
+  // Tracked connections are in Connect or OpenSent: their OPEN has not arrived, they carry on, and
+  // trackedOpen settles the collision when it does.
   stopTimer(c, 'DelayOpenTimer', conn);
   stopTimer(c, 'ConnectRetryTimer');
   if (delayOpen) sendOpen(c, conn);

@@ -272,8 +272,19 @@ export interface Negotiated {
 export interface TrackedConnection {
   conn: ConnId;
   initiator: 'local' | 'remote';
-  /** Connect: our dial still in flight. OpenSent: our OPEN sent, waiting for the peer's. */
-  state: 'Connect' | 'OpenSent';
+  /**
+   * Connect: our dial still in flight. OpenSent: our OPEN sent, waiting for the peer's. OpenConfirm: only
+   * beside an Established session, for a possible restart of the peer (RFC 4724 §4.2): its OPEN came,
+   * we answered with a KEEPALIVE and wait for the peer's KEEPALIVE (restarted) or Cease (a late dial).
+   */
+  state: 'Connect' | 'OpenSent' | 'OpenConfirm';
+  /** OpenConfirm: the peer's OPEN on this connection. */
+  peerOpen?: OpenMessage;
+  /**
+   * Accepted while the session was already Established: a new connection from the peer (RFC 4724 §4.2
+   * may read it as a restart), not the other half of the start-up collision (RFC 4271 §6.8).
+   */
+  whileEstablished?: true;
 }
 
 export interface SessionState {

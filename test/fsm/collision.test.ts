@@ -42,11 +42,27 @@ describe('connection collision (RFC 4271 §6.8)', () => {
 
   it('two connections from the same initiator: keep the one whose OPEN arrived', () => {
     const ids = { localId: '10.0.0.9', remoteId: '10.0.0.1' };
-    expect(resolveCollision({ initiator: 'remote', state: 'OpenSent' }, { initiator: 'remote', state: 'OpenSent' }, ids)).toBe('incoming');
+    expect(resolveCollision({ initiator: 'remote', state: 'OpenConfirm' }, { initiator: 'remote', state: 'OpenSent' }, ids)).toBe('incoming');
   });
 
   it('keeps the existing connection when nothing tells them apart', () => {
     const ids = { localId: '10.0.0.1', remoteId: '10.0.0.1', localAs: 1, remoteAs: 1 };
-    expect(resolveCollision({ initiator: 'local', state: 'OpenSent' }, { initiator: 'remote', state: 'OpenSent' }, ids)).toBe('existing');
+    expect(resolveCollision({ initiator: 'local', state: 'OpenConfirm' }, { initiator: 'remote', state: 'OpenSent' }, ids)).toBe('existing');
+  });
+
+  // RFC 4271 §6.8: "the local system MUST examine all of its connections that are in the OpenConfirm
+  // state"; OpenSent ones only if the peer's BGP Identifier is known "by means outside of the protocol".
+  it.each(['Idle', 'Connect', 'Active', 'OpenSent'] as const)('an existing connection in %s is not a collision yet: both proceed', (state) => {
+    for (const [localId, remoteId] of [
+      ['10.0.0.9', '10.0.0.1'],
+      ['10.0.0.1', '10.0.0.9'],
+    ]) {
+      for (const initiator of ['local', 'remote'] as const) {
+        expect(resolveCollision({ initiator, state }, { initiator: initiator === 'local' ? 'remote' : 'local', state: 'OpenSent' }, { localId, remoteId })).toBe('none');
+        expect(
+          resolveCollision({ initiator, state }, { initiator: 'remote', state: 'OpenSent' }, { localId, remoteId }, { collisionDetectEstablishedState: true }),
+        ).toBe('none');
+      }
+    }
   });
 });

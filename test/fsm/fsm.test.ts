@@ -347,48 +347,118 @@ describe('reconnect back-off inside the FSM', () => {
 describe('second connections and collisions in one session (RFC 4271 §6.8)', () => {
   // LOCAL is 10.0.0.1; peerOpen() is 10.0.0.2: the peer's identifier is higher, so the connection the
   // peer initiated (in-*) survives. With a local id of 10.0.0.9 ours (out-*) survives.
-  it('OpenSent on our dial, the peer dials too; its OPEN on its connection wins (peer id higher)', () => {
-    const r = run(sessionIn('OpenSent'), [
+  // RFC 4271 §6.8: "Upon receipt of an OPEN message, the local system MUST examine all of its
+  // connections that are in the OpenConfirm state"; OpenSent ones only "if it knows the BGP Identifier
+  // of the peer by means outside of the protocol", which we do not. So a second connection is never
+  // closed while the other is merely in OpenSent (a handshake the peer may not have seen yet).
+  const cease67 = { type: 'SendNotification', code: 6, subcode: 7, data: Buffer.alloc(0) } as const;
+
+  it.each([
+    ['peer id higher', '10.0.0.1'],
+    ['our id higher', '10.0.0.9'],
+  ])('OpenSent on our dial, the peer dials too, its OPEN comes first (%s): nothing is closed, it goes on to OpenConfirm', (_n, routerId) => {
+    const r = run(sessionIn('OpenSent', { routerId }), [
       [{ type: 'TcpConnectionConfirmed', conn: 'in-1' }, T],
       [{ type: 'BGPOpen', conn: 'in-1', open: peerOpen() }, T + 1],
     ]);
-    expect(r.state.state).toBe('OpenConfirm');
-    expect(r.state.conn).toBe('in-1');
-    expect(r.state.tracked).toEqual([]);
-    const last = r.steps[1].actions;
-    expect(last).toContainEqual({ type: 'SendNotification', conn: 'out-1', code: 6, subcode: 7, data: Buffer.alloc(0) });
-    expect(last).toContainEqual({ type: 'Disconnect', conn: 'out-1' });
-    expect(last).toContainEqual({ type: 'SendKeepalive', conn: 'in-1' });
-    expect(last.some((a) => a.type === 'ReleaseResources')).toBe(false);
+    expect(r.steps[0].actions).toContainEqual({ type: 'SendOpen', conn: 'in-1', open: r.state.localOpen });
+    expect([r.state.state, r.state.conn]).toEqual(['OpenConfirm', 'in-1']);
+    // Our dial out-1 is still there, waiting for the peer's OPEN.
+    expect(r.state.tracked).toEqual([{ conn: 'out-1', initiator: 'local', state: 'OpenSent' }]);
+    const acts = r.steps[1].actions;
+    expect(notifications(acts)).toEqual([]);
+    expect(acts.filter((a) => a.type === 'Disconnect')).toEqual([]);
+    expect(acts).toContainEqual({ type: 'SendKeepalive', conn: 'in-1' });
+    expect(acts.some((a) => a.type === 'ReleaseResources')).toBe(false);
+    expect(path(acts)).toEqual(['OpenConfirm']);
   });
 
-  it('the same with our id higher: the peer connection is dumped with 6/7', () => {
+  it.each([
+    ['peer id higher: its connection in-1 stays', '10.0.0.1', 'in-1', 'out-1'],
+    ['our id higher: our connection out-1 stays', '10.0.0.9', 'out-1', 'in-1'],
+  ])('then the OPEN on the other one resolves the collision by §6.8 (%s)', (_n, routerId, kept, closed) => {
+    const r = run(sessionIn('OpenSent', { routerId }), [
+      [{ type: 'TcpConnectionConfirmed', conn: 'in-1' }, T],
+      [{ type: 'BGPOpen', conn: 'in-1', open: peerOpen() }, T + 1],
+      [{ type: 'BGPOpen', conn: 'out-1', open: peerOpen() }, T + 2],
+    ]);
+    expect([r.state.state, r.state.conn, r.state.tracked]).toEqual(['OpenConfirm', kept, []]);
+    const acts = r.steps[2].actions;
+    expect(acts).toContainEqual({ ...cease67, conn: closed });
+    expect(acts).toContainEqual({ type: 'Disconnect', conn: closed });
+    expect(notifications(acts)).toEqual([[6, 7]]);
+    expect(acts.some((a) => a.type === 'ReleaseResources')).toBe(false);
+    expect(r.state.failures).toBe(0);
+  });
+
+  it.each([
+    ['peer id higher: its connection in-1 stays', '10.0.0.1', 'in-1', 'out-1'],
+    ['our id higher: our connection out-1 stays', '10.0.0.9', 'out-1', 'in-1'],
+  ])('the other order, the OPEN on our own connection first (%s)', (_n, routerId, kept, closed) => {
+    const r = run(sessionIn('OpenSent', { routerId }), [
+      [{ type: 'TcpConnectionConfirmed', conn: 'in-1' }, T],
+      [{ type: 'BGPOpen', conn: 'out-1', open: peerOpen() }, T + 1],
+      [{ type: 'BGPOpen', conn: 'in-1', open: peerOpen() }, T + 2],
+    ]);
+    // The first OPEN: out-1 to OpenConfirm, in-1 (OpenSent, no OPEN yet) not examined, not closed.
+    expect([r.steps[1].state.state, r.steps[1].state.conn]).toEqual(['OpenConfirm', 'out-1']);
+    expect(r.steps[1].state.tracked).toEqual([{ conn: 'in-1', initiator: 'remote', state: 'OpenSent' }]);
+    expect(notifications(r.steps[1].actions)).toEqual([]);
+    // The second: out-1 is in OpenConfirm, so §6.8 decides.
+    expect([r.state.state, r.state.conn, r.state.tracked]).toEqual(['OpenConfirm', kept, []]);
+    expect(r.steps[2].actions).toContainEqual({ ...cease67, conn: closed });
+    expect(notifications(r.steps[2].actions)).toEqual([[6, 7]]);
+  });
+
+  it('one reaches Established while the other is in OpenSent: that one stays open until its OPEN, then Established wins (6/7)', () => {
     const r = run(sessionIn('OpenSent', { routerId: '10.0.0.9' }), [
       [{ type: 'TcpConnectionConfirmed', conn: 'in-1' }, T],
       [{ type: 'BGPOpen', conn: 'in-1', open: peerOpen() }, T + 1],
+      [{ type: 'KeepAliveMsg', conn: 'in-1' }, T + 2],
+      [{ type: 'BGPOpen', conn: 'out-1', open: peerOpen() }, T + 7000],
     ]);
-    expect(r.state.state).toBe('OpenSent');
-    expect(r.state.conn).toBe('out-1');
-    expect(r.steps[1].actions).toEqual([
-      { type: 'SendNotification', conn: 'in-1', code: 6, subcode: 7, data: Buffer.alloc(0) },
-      { type: 'StopTimer', timer: 'HoldTimer', conn: 'in-1' },
-      { type: 'Disconnect', conn: 'in-1' },
+    expect([r.steps[2].state.state, r.steps[2].state.conn]).toEqual(['Established', 'in-1']);
+    expect(r.steps[2].state.tracked).toEqual([{ conn: 'out-1', initiator: 'local', state: 'OpenSent' }]);
+    expect(notifications(r.steps[2].actions)).toEqual([]);
+    expect([r.state.state, r.state.conn, r.state.tracked]).toEqual(['Established', 'in-1', []]);
+    expect(r.steps[3].actions).toEqual([
+      { ...cease67, conn: 'out-1' },
+      { type: 'StopTimer', timer: 'HoldTimer', conn: 'out-1' },
+      { type: 'Disconnect', conn: 'out-1' },
     ]);
   });
 
-  it('the OPEN arrives first on our own connection: the tracked one is compared at once', () => {
-    const lower = run(sessionIn('OpenSent'), [
+  it('with Graceful Restart: a crossing connection accepted before Established whose OPEN comes after is a collision, not a restart (6/7)', () => {
+    // sessionIn's peer OPEN advertises Graceful Restart; a connection accepted once Established would be
+    // read as a restart (RFC 4724 §4.2, next tests); this one was accepted in OpenSent.
+    const r = run(sessionIn('OpenSent'), [
       [{ type: 'TcpConnectionConfirmed', conn: 'in-1' }, T],
       [{ type: 'BGPOpen', conn: 'out-1', open: peerOpen() }, T + 1],
+      [{ type: 'KeepAliveMsg', conn: 'out-1' }, T + 2],
+      [{ type: 'BGPOpen', conn: 'in-1', open: peerOpen() }, T + 3],
     ]);
-    // Peer id higher: our connection out-1 is dumped, in-1 carries on waiting for the peer's OPEN.
-    expect([lower.state.state, lower.state.conn]).toEqual(['OpenSent', 'in-1']);
-    expect(notifications(lower.steps[1].actions)).toEqual([[6, 7]]);
-    const higher = run(sessionIn('OpenSent', { routerId: '10.0.0.9' }), [
+    expect(r.steps[2].state.negotiated?.gracefulRestart).toBeDefined();
+    expect([r.state.state, r.state.conn, r.state.tracked]).toEqual(['Established', 'out-1', []]);
+    expect(r.steps[3].actions).toEqual([
+      { ...cease67, conn: 'in-1' },
+      { type: 'StopTimer', timer: 'HoldTimer', conn: 'in-1' },
+      { type: 'Disconnect', conn: 'in-1' },
+    ]);
+    expect(r.actions.some((a) => a.type === 'SessionDown')).toBe(false);
+  });
+
+  it('DelayOpen on our connection: the peer connection whose OPEN comes first goes on; ours sends its OPEN and is tracked', () => {
+    const r = run(sessionIn('ConnectDelayOpen'), [
       [{ type: 'TcpConnectionConfirmed', conn: 'in-1' }, T],
-      [{ type: 'BGPOpen', conn: 'out-1', open: peerOpen() }, T + 1],
+      [{ type: 'BGPOpen', conn: 'in-1', open: peerOpen() }, T + 1],
     ]);
-    expect([higher.state.state, higher.state.conn, higher.state.tracked]).toEqual(['OpenConfirm', 'out-1', []]);
+    expect([r.state.state, r.state.conn]).toEqual(['OpenConfirm', 'in-1']);
+    expect(r.state.tracked).toEqual([{ conn: 'out-1', initiator: 'local', state: 'OpenSent' }]);
+    const acts = r.steps[1].actions;
+    expect(acts).toContainEqual({ type: 'StopTimer', timer: 'DelayOpenTimer', conn: 'out-1' });
+    expect(acts).toContainEqual({ type: 'SendOpen', conn: 'out-1', open: r.state.localOpen });
+    expect(notifications(acts)).toEqual([]);
+    expect(Object.keys(r.state.timers)).not.toContain('DelayOpenTimer@out-1');
   });
 
   it('in Connect, the peer connection is taken and our dial still tracked; the dial is dropped once Established', () => {
@@ -423,22 +493,55 @@ describe('second connections and collisions in one session (RFC 4271 §6.8)', ()
     expect(kept.steps[1].actions[0]).toEqual({ type: 'SendNotification', conn: 'in-1', code: 6, subcode: 7, data: Buffer.alloc(0) });
   });
 
-  it('RFC 4724 §4.2: a GR peer reconnecting while Established has restarted: the old connection goes', () => {
-    const grOpen = peerOpen({
+  const grOpen = () =>
+    peerOpen({
       capabilities: [
         ...peerOpen().capabilities.filter((c) => c.code !== 64),
         { code: 64, name: 'graceful-restart', restarting: true, notification: false, restartTime: 60, families: [{ afi: 1, safi: 1, forwardingPreserved: true }] },
       ],
     });
-    const r = run(sessionIn('Established', {}, grOpen), [
+
+  it('RFC 4724 §4.2: a GR peer reconnecting while Established has restarted: once it confirms (KEEPALIVE), the old connection goes', () => {
+    const r = run(sessionIn('Established', {}, grOpen()), [
       [{ type: 'TcpConnectionConfirmed', conn: 'in-1' }, T],
-      [{ type: 'BGPOpen', conn: 'in-1', open: grOpen }, T + 1],
+      [{ type: 'BGPOpen', conn: 'in-1', open: grOpen() }, T + 1],
+      [{ type: 'KeepAliveMsg', conn: 'in-1' }, T + 2],
     ]);
-    expect([r.state.state, r.state.conn]).toEqual(['OpenConfirm', 'in-1']);
-    const acts = r.steps[1].actions;
+    // The OPEN: answered with a KEEPALIVE; the Established session stays until the peer confirms.
+    expect([r.steps[1].state.state, r.steps[1].state.conn]).toEqual(['Established', 'out-1']);
+    expect(r.steps[1].state.tracked).toMatchObject([{ conn: 'in-1', state: 'OpenConfirm' }]);
+    expect(r.steps[1].actions).toContainEqual({ type: 'SendKeepalive', conn: 'in-1' });
+    expect(r.steps[1].actions.some((a) => a.type === 'Disconnect' || a.type === 'SessionDown')).toBe(false);
+    // The peer's KEEPALIVE: it restarted. The old connection goes, its routes kept stale; Established on in-1.
+    expect([r.state.state, r.state.conn, r.state.tracked]).toEqual(['Established', 'in-1', []]);
+    const acts = r.steps[2].actions;
     expect(acts).toContainEqual({ type: 'Disconnect', conn: 'out-1' });
     expect(acts.find((a) => a.type === 'SessionDown')).toMatchObject({ gracefulRestart: { restartTimeMs: 60_000, families: ['ipv4'] } });
+    expect(acts.find((a) => a.type === 'SessionEstablished')).toMatchObject({ conn: 'in-1' });
     expect(notifications(acts)).toEqual([]);
+  });
+
+  it('RFC 4724 §4.2 vs a late dial: the peer, still Established, closes the new connection (6/7): the session never went down', () => {
+    const r = run(sessionIn('Established', {}, grOpen()), [
+      [{ type: 'TcpConnectionConfirmed', conn: 'in-1' }, T],
+      [{ type: 'BGPOpen', conn: 'in-1', open: grOpen() }, T + 1],
+      [{ type: 'NotifMsg', conn: 'in-1', notification: notification(6, 7) }, T + 2],
+    ]);
+    expect([r.state.state, r.state.conn, r.state.tracked]).toEqual(['Established', 'out-1', []]);
+    expect(r.steps[2].actions).toContainEqual({ type: 'Disconnect', conn: 'in-1' });
+    expect(r.actions.some((a) => a.type === 'SessionDown' || a.type === 'StateChange')).toBe(false);
+  });
+
+  it('RFC 4724 §4.2: if the old connection fails first, the confirmed-pending one carries on to Established', () => {
+    const r = run(sessionIn('Established', {}, grOpen()), [
+      [{ type: 'TcpConnectionConfirmed', conn: 'in-1' }, T],
+      [{ type: 'BGPOpen', conn: 'in-1', open: grOpen() }, T + 1],
+      [{ type: 'TcpConnectionFails', conn: 'out-1', reason: 'connection reset' }, T + 2],
+      [{ type: 'KeepAliveMsg', conn: 'in-1' }, T + 3],
+    ]);
+    expect([r.steps[2].state.state, r.steps[2].state.conn]).toEqual(['OpenConfirm', 'in-1']);
+    expect(r.steps[2].actions.find((a) => a.type === 'SessionDown')).toMatchObject({ gracefulRestart: { families: ['ipv4'] } });
+    expect([r.state.state, r.state.conn]).toEqual(['Established', 'in-1']);
   });
 
   it('a bad OPEN on a tracked connection closes only that one', () => {

@@ -145,6 +145,14 @@ export class Sim {
   private links = new Map<string, Endpoint>();
   /** Deliveries, for assertions: [time, from, to, what]. */
   readonly wire: Array<{ at: number; from: string; to: string; what: string }> = [];
+  /**
+   * Packet loss on a TCP handshake: extra ms before the accepting side sees dial `conn` of node `from`
+   * (SYN or ACK retransmitted after 1, 2, 4 s). The dialling side sees it up after one latency; what it
+   * sends meanwhile arrives just after the accept.
+   */
+  handshakeDelay?: (from: string, conn: string) => number;
+  /** Per connection end: nothing reaches it before this time (its accept is late). */
+  private notBefore = new Map<string, number>();
 
   constructor(readonly latency = 1) {}
 
@@ -190,6 +198,19 @@ export class Sim {
     node.timers.clear();
   }
 
+  /** A host crash: the node is gone and its peer is told nothing (no FIN, no RST); revive it later. */
+  crash(name: string): void {
+    const node = this.node(name);
+    node.down = true;
+    for (const key of [...this.links.keys()]) {
+      const peer = this.links.get(key)!;
+      if (key.startsWith(`${name}/`)) this.links.delete(key);
+      else if (peer.node === name) this.links.delete(key);
+    }
+    this.queue = this.queue.filter((q) => q.node !== name);
+    node.timers.clear();
+  }
+
   /** Restart a killed node with a fresh session (same config), started. */
   revive(name: string, seed: number): void {
     const node = this.node(name);
@@ -223,8 +244,14 @@ export class Sim {
   private sendTo(from: SimNode, conn: string, what: string, ev: (peerConn: string) => FsmEvent): void {
     const peer = this.links.get(`${from.name}/${conn}`);
     if (!peer) return;
-    this.wire.push({ at: this.now + this.latency, from: from.name, to: peer.node, what });
-    this.push({ at: this.now + this.latency, node: peer.node, ev: ev(peer.conn), conn: peer.conn });
+    const at = this.arrival(peer);
+    this.wire.push({ at, from: from.name, to: peer.node, what });
+    this.push({ at, node: peer.node, ev: ev(peer.conn), conn: peer.conn });
+  }
+
+  /** When something sent now reaches connection end `to`. */
+  private arrival(to: Endpoint): number {
+    return Math.max(this.now + this.latency, this.notBefore.get(`${to.node}/${to.conn}`) ?? 0);
   }
 
   private perform(node: SimNode, a: FsmAction): void {
@@ -240,8 +267,10 @@ export class Sim {
         const theirs = `in-${node.name}-${a.conn}`;
         this.links.set(`${node.name}/${a.conn}`, { node: target, conn: theirs });
         this.links.set(`${target}/${theirs}`, { node: node.name, conn: a.conn });
+        const acceptAt = this.now + this.latency + Math.max(0, this.handshakeDelay?.(node.name, a.conn) ?? 0);
+        this.notBefore.set(`${target}/${theirs}`, acceptAt);
         this.push({ at: this.now + this.latency, node: node.name, ev: { type: 'Tcp_CR_Acked', conn: a.conn }, conn: a.conn });
-        this.push({ at: this.now + this.latency, node: target, ev: { type: 'TcpConnectionConfirmed', conn: theirs }, conn: theirs });
+        this.push({ at: acceptAt, node: target, ev: { type: 'TcpConnectionConfirmed', conn: theirs }, conn: theirs });
         return;
       }
       case 'SendOpen':
@@ -260,7 +289,7 @@ export class Sim {
         if (peer) {
           this.links.delete(`${node.name}/${a.conn}`);
           this.links.delete(`${peer.node}/${peer.conn}`);
-          this.push({ at: this.now + this.latency, node: peer.node, ev: { type: 'TcpConnectionFails', conn: peer.conn, reason: 'closed by peer' }, conn: peer.conn });
+          this.push({ at: this.arrival(peer), node: peer.node, ev: { type: 'TcpConnectionFails', conn: peer.conn, reason: 'closed by peer' }, conn: peer.conn });
         }
         // Nothing more is read from a closed socket.
         this.queue = this.queue.filter((q) => !(q.node === node.name && q.conn === a.conn && q.ev));

@@ -45,6 +45,8 @@ const script: Array<[number, FsmEvent]> = [
   [81, { type: 'Tcp_CR_Acked', conn: 'out-2' }],
   [81, { type: 'TcpConnectionConfirmed', conn: 'in-1' }],
   [82, { type: 'BGPOpen', conn: 'in-1', open: peerOpen() }],
+  // RFC 4271 §6.8: out-2 (OpenSent) was not examined above; its OPEN now meets in-1 in OpenConfirm.
+  [82, { type: 'BGPOpen', conn: 'out-2', open: peerOpen() }],
   [83, { type: 'KeepAliveMsg', conn: 'in-1' }],
   [90, { type: 'UpdateMsg', conn: 'in-1', update }],
   [95, { type: 'UpdateSent', conn: 'in-1' }],

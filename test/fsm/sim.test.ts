@@ -57,6 +57,113 @@ describe('two speakers', () => {
     }
   });
 
+  // A lab start with packet loss: A (higher id) sees its dial up at once, but B accepts it only
+  // seconds later (SYN/ACK retransmitted). RFC 4271 §6.8 examines connections in OpenConfirm only, so
+  // A must not refuse B's dials because its own is stuck in OpenSent (it did: Cease 6/7 on every one).
+  it.each([
+    ['the higher id (A)', '10.0.0.10', '10.0.0.2'],
+    ['the lower id (A)', '10.0.0.2', '10.0.0.10'],
+  ])('a dial that the peer accepts 7 s late does not hold the session back: dialler has %s', (_n, idA, idB) => {
+    // Without Graceful Restart: with it, RFC 4724 §4.2 makes B take the late connection for a restart of
+    // A and drop the session for it (the next test).
+    const sim = pair(idA, idB, { a: { gracefulRestart: false }, b: { gracefulRestart: false } }, 1);
+    sim.handshakeDelay = (from, conn) => (from === 'A' && conn === 'out-1' ? 7000 : 0);
+    sim.inject('A', { type: 'ManualStart' });
+    sim.inject('B', { type: 'ManualStart' }, 1);
+    sim.runUntil(50);
+    // B's dial went through at once: one session, Established on both sides, on the same connection.
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+    expect(sim.link('A')).toEqual({ node: 'B', conn: sim.node('B').state.conn });
+    expect(sim.wire.filter((w) => w.what === 'NOTIFICATION 6/7')).toEqual([]);
+    // A's late connection is still tracked (OpenSent), not refused.
+    expect(sim.node('A').state.tracked).toEqual([{ conn: 'out-1', initiator: 'local', state: 'OpenSent' }]);
+    sim.runUntil(10_000);
+    // When B finally sees it, both sides close it (6/7: the Established one wins) and keep the session.
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+    expect(sim.link('A')).toEqual({ node: 'B', conn: sim.node('B').state.conn });
+    for (const n of ['A', 'B']) {
+      expect(sim.node(n).state.tracked).toEqual([]);
+      expect(sim.actions(n, 'SessionEstablished')).toHaveLength(1);
+      expect(sim.actions(n, 'SessionDown')).toHaveLength(0);
+      expect(sim.actions(n, 'StateChange').map((s) => s.to)).not.toContain('Idle');
+    }
+    const ceases = sim.wire.filter((w) => w.what.startsWith('NOTIFICATION'));
+    expect(ceases.every((w) => w.what === 'NOTIFICATION 6/7' && w.at >= 7000)).toBe(true);
+    expect(ceases.length).toBeLessThanOrEqual(2);
+  });
+
+  it('the same with Graceful Restart: B waits for the late connection to be confirmed (RFC 4724 §4.2), A closes it, no flap', () => {
+    const sim = pair('10.0.0.10', '10.0.0.2', {}, 1);
+    sim.handshakeDelay = (from, conn) => (from === 'A' && conn === 'out-1' ? 7000 : 0);
+    sim.inject('A', { type: 'ManualStart' });
+    sim.inject('B', { type: 'ManualStart' }, 1);
+    sim.runUntil(50);
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+    expect(sim.node('A').state.negotiated?.gracefulRestart).toBeDefined();
+    sim.runUntil(10_000);
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+    expect(sim.link('A')).toEqual({ node: 'B', conn: sim.node('B').state.conn });
+    for (const n of ['A', 'B']) {
+      expect(sim.node(n).state.tracked).toEqual([]);
+      expect(sim.actions(n, 'SessionDown')).toHaveLength(0);
+      expect(sim.actions(n, 'SessionEstablished')).toHaveLength(1);
+    }
+    expect(sim.wire.filter((w) => w.what.startsWith('NOTIFICATION')).map((w) => w.what)).toEqual(['NOTIFICATION 6/7']);
+  });
+
+  it('a peer that really restarts (killed, no FIN seen) is taken back on its new connection (RFC 4724 §4.2)', () => {
+    const sim = pair('10.0.0.10', '10.0.0.2', {}, 1);
+    sim.inject('A', { type: 'ManualStart' });
+    sim.inject('B', { type: 'ManualStart' }, 1);
+    sim.runUntil(50);
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+    // B vanishes silently (host crash: A sees no FIN) and comes back before A's hold timer expires.
+    sim.crash('B');
+    sim.revive('B', 303);
+    sim.runUntil(200);
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+    expect(sim.link('A')).toEqual({ node: 'B', conn: sim.node('B').state.conn });
+    const down = sim.actions('A', 'SessionDown');
+    expect(down).toHaveLength(1);
+    expect(down[0].reason).toMatch(/peer restarted/);
+    expect(sim.actions('A', 'SessionEstablished')).toHaveLength(2);
+  });
+
+  it('random handshake delays, latencies and start skews: always exactly one Established connection, quickly', () => {
+    let seed = 12345;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let run = 0; run < 60; run++) {
+      const latency = 1 + Math.floor(rand() * 10);
+      const [idA, idB] = rand() < 0.5 ? ['10.0.0.10', '10.0.0.2'] : ['10.0.0.2', '10.0.0.10'];
+      const gr = run % 2 === 0 ? {} : { gracefulRestart: false as const };
+      const sim = pair(idA, idB, { a: gr, b: gr }, latency);
+      const delays = new Map<string, number>();
+      // Each dial: no loss, or a handshake late by 1, 3 or 7 s (SYN retransmits at 1, 2, 4 s).
+      sim.handshakeDelay = (from, conn) => {
+        const key = `${from}/${conn}`;
+        if (!delays.has(key)) delays.set(key, [0, 0, 1000, 3000, 7000][Math.floor(rand() * 5)]);
+        return delays.get(key)!;
+      };
+      const skew = Math.floor(rand() * 20);
+      sim.inject('A', { type: 'ManualStart' });
+      sim.inject('B', { type: 'ManualStart' }, skew);
+      sim.runUntil(30_000);
+      const what = `run ${run}: latency ${latency}, ids ${idA}/${idB}, delays ${JSON.stringify([...delays])}`;
+      expect(established(sim, 'A') && established(sim, 'B'), what).toBe(true);
+      expect(sim.link('A'), what).toEqual({ node: 'B', conn: sim.node('B').state.conn });
+      for (const n of ['A', 'B']) expect(sim.node(n).state.tracked, what).toEqual([]);
+      // Established as soon as one dial is through both ways, whatever the other one does.
+      // A first dial with no loss (A's counts only if B was already started when it arrived; an Idle B
+      // refuses it with 6/5) brings the session up within a few latencies.
+      const quickDial = (delays.get('A/out-1') === 0 && skew < latency) || delays.get('B/out-1') === 0;
+      const upAt = Math.max(...['A', 'B'].map((n) => sim.node(n).log.find((l) => l.action.type === 'SessionEstablished')!.at));
+      if (quickDial) expect(upAt, `${what}, skew ${skew}`).toBeLessThanOrEqual(skew + 10 * latency);
+      // No refusal storm, no flap: a late connection is closed once (6/7 from each side at most).
+      expect(sim.wire.filter((w) => w.what.startsWith('NOTIFICATION')).length, what).toBeLessThanOrEqual(4);
+      for (const n of ['A', 'B']) expect(sim.actions(n, 'SessionEstablished'), what).toHaveLength(1);
+    }
+  });
+
   it('a passive side waits; the active side dials once', () => {
     const sim = pair('10.0.0.1', '10.0.0.2', { b: { passive: true } });
     sim.inject('A', { type: 'ManualStart' });

@@ -44,8 +44,10 @@ describe.skipIf(missing('root', 'ip', 'ping'))('drills on bgplab speakers', () =
     const file = topo({ name: 't-mdrill-freeze1', mode: 'rr', nodes: 5, rr: 1, rrImpl: 'bgplab', clientImpl: 'bgplab' });
     const r = await runDrill({ topologyFile: file, target: 'rr1', fault: 'freeze', forMs: 11_000 });
     const clients = 4;
-    // Hold 9 s, keepalives every 3 s: the last one arrived at most 3 s before the freeze.
-    expect(r.detectionMs!).toBeGreaterThan(5500);
+    // Hold 9 s, keepalives every 3 s: the last one arrived about 3 s before the freeze, so peers notice
+    // about 6 s after it, by the hold timer, not at once as with a kill. The lower bound leaves room for a
+    // keepalive sent late by a reflector starved of CPU on a loaded 2-core machine.
+    expect(r.detectionMs!).toBeGreaterThan(3000);
     expect(r.detectionMs!).toBeLessThan(10_500);
     expect(r.detection.detected).toBe(clients);
     // Every client lost every other client's IPv4 and IPv6 block.

@@ -17,6 +17,7 @@ const bundle = join(root, 'dist', 'speaker.cjs');
 const esm = join(root, 'dist', 'src', 'speaker', 'main.js');
 const built = existsSync(bundle) && existsSync(esm) && statSync(bundle).mtimeMs >= statSync(esm).mtimeMs;
 const skip = built ? undefined : 'no fresh dist/speaker.cjs: run npm run build';
+if (skip && process.env.BGPLAB_REQUIRE_ALL === '1') throw new Error(`speaker-entry.test: ${skip} (CI builds first)`);
 if (skip) console.warn(`speaker-entry.test: skipped: ${skip}`);
 
 const dir = mkdtempSync(join(tmpdir(), 't-speaker-entry-'));

@@ -135,41 +135,29 @@ export class BgpFramer {
       const offset = this.base + p;
       if (!this.buf.subarray(p, p + 16).equals(MARKER)) {
         // RFC 4271 §6.1: a marker that is not all ones is Connection Not Synchronized.
-        out.push({
-          kind: 'error',
-          offset,
-          meta: this.metaAt(offset + BGP_HEADER_LENGTH),
-          bytes: Buffer.from(this.buf.subarray(p, p + BGP_HEADER_LENGTH)),
-          error: {
-            code: 1,
-            subcode: 1,
-            data: Buffer.alloc(0),
-            action: 'session-reset',
-            offset: 0,
-            reason: `no BGP marker (16 bytes of 0xff) at stream byte ${offset}: found ${this.buf.subarray(p, p + 16).toString('hex')}`,
-          },
-        });
-        this.startResync(1, 'looking for a marker after a bad one');
+        this.headerError(
+          out,
+          p,
+          1,
+          Buffer.alloc(0),
+          0,
+          `no BGP marker (16 bytes of 0xff) at stream byte ${offset}: found ${this.buf.subarray(p, p + 16).toString('hex')}`,
+          'looking for a marker after a bad one',
+        );
         continue;
       }
       const length = this.buf.readUInt16BE(p + 16);
       if (length < BGP_HEADER_LENGTH) {
         // RFC 4271 §6.1: Bad Message Length, data = the erroneous length field. No way to frame past it.
-        out.push({
-          kind: 'error',
-          offset,
-          meta: this.metaAt(offset + BGP_HEADER_LENGTH),
-          bytes: Buffer.from(this.buf.subarray(p, p + BGP_HEADER_LENGTH)),
-          error: {
-            code: 1,
-            subcode: 2,
-            data: Buffer.from(this.buf.subarray(p + 16, p + 18)),
-            action: 'session-reset',
-            offset: 16,
-            reason: `header length ${length} is below the 19-byte minimum; cannot find the next message from it`,
-          },
-        });
-        this.startResync(1, 'looking for a marker after an unusable length');
+        this.headerError(
+          out,
+          p,
+          2,
+          Buffer.from(this.buf.subarray(p + 16, p + 18)),
+          16,
+          `header length ${length} is below the 19-byte minimum; cannot find the next message from it`,
+          'looking for a marker after an unusable length',
+        );
         continue;
       }
       if (avail < length) break;
@@ -179,6 +167,22 @@ export class BgpFramer {
     }
     this.trimMetas();
     return out;
+  }
+
+  /**
+   * A header that cannot be framed past (RFC 4271 §6.1, Message Header Error `subcode`, `data` and the
+   * offset of the bad field in the header): report the header's bytes, then look for the next marker.
+   */
+  private headerError(out: FramerItem[], p: number, subcode: number, data: Buffer, fieldOffset: number, reason: string, resyncReason: string): void {
+    const offset = this.base + p;
+    out.push({
+      kind: 'error',
+      offset,
+      meta: this.metaAt(offset + BGP_HEADER_LENGTH),
+      bytes: Buffer.from(this.buf.subarray(p, p + BGP_HEADER_LENGTH)),
+      error: { code: 1, subcode, data, action: 'session-reset', offset: fieldOffset, reason },
+    });
+    this.startResync(1, resyncReason);
   }
 
   private startResync(skip: number, reason: string): void {

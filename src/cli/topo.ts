@@ -17,28 +17,11 @@ function int(flag: string) {
   };
 }
 
-interface GenOpts {
-  mode: 'mesh' | 'rr';
-  nodes: number;
-  rr?: number;
-  clusterId?: 'shared' | 'per-rr';
+/** Commander's `topo gen` options: the request's fields under the same names, plus the CLI's own. */
+interface GenOpts extends Omit<TopoRequest, 'name' | 'ipv6'> {
   name?: string;
   impl?: NodeImpl;
-  rrImpl?: NodeImpl;
-  clientImpl?: NodeImpl;
   ipv6: boolean;
-  profile?: 'fast' | 'calico' | 'rfc';
-  hold?: number;
-  keepalive?: number;
-  asn?: number;
-  fabricIpv4?: string;
-  fabricIpv6?: string;
-  podPoolIpv4?: string;
-  podPoolIpv6?: string;
-  podBlockIpv4?: number;
-  podBlockIpv6?: number;
-  mtu?: number;
-  image?: string;
   output?: string;
   format: 'text' | 'json';
 }
@@ -52,27 +35,14 @@ function formula(lab: { mode: 'mesh' | 'rr'; nodes: unknown[]; reflectors: strin
 function gen(o: GenOpts): void {
   const name = o.name ?? (o.mode === 'rr' ? `rr${o.rr ?? 2}-${o.nodes}` : `mesh-${o.nodes}`);
   if (o.impl && (o.rrImpl || o.clientImpl)) throw new CliError('--impl sets every node; do not combine it with --rr-impl/--client-impl');
+  // The request fields pass through as they are; only these differ from the CLI's options.
+  const { name: _name, impl: _impl, ipv6: _ipv6, output: _output, format: _format, ...same } = o;
   const req: TopoRequest = {
+    ...same,
     name,
-    mode: o.mode,
-    nodes: o.nodes,
-    rr: o.rr,
-    clusterId: o.clusterId,
     rrImpl: o.mode === 'rr' ? (o.rrImpl ?? o.impl) : o.rrImpl,
     clientImpl: o.clientImpl ?? o.impl,
     ipv6: o.ipv6 === false ? false : undefined,
-    profile: o.profile,
-    hold: o.hold,
-    keepalive: o.keepalive,
-    asn: o.asn,
-    fabricIpv4: o.fabricIpv4,
-    fabricIpv6: o.fabricIpv6,
-    podPoolIpv4: o.podPoolIpv4,
-    podPoolIpv6: o.podPoolIpv6,
-    podBlockIpv4: o.podBlockIpv4,
-    podBlockIpv6: o.podBlockIpv6,
-    mtu: o.mtu,
-    image: o.image,
   };
   const file = o.output ?? `${name}.clab.yml`;
   try {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { controlRequest } from '../speaker/control-client.js';
 import { SPEAKER_NODE_FLAGS } from '../speaker/node-flags.js';
-import { checkStartOptions, DaemonError, MAX_SOCKET_PATH, runPath, spawnInNetns } from './common.js';
+import { checkStartOptions, DaemonError, daemonHandle, MAX_SOCKET_PATH, runPath, spawnInNetns } from './common.js';
 import { parseSpeakerStatus } from './parse.js';
 import type { DaemonHandle, DaemonStatus, StartDaemonOptions } from './types.js';
 
@@ -78,18 +78,7 @@ export async function startBgplab(o: StartDaemonOptions): Promise<DaemonHandle> 
   if (!existsSync(entry)) throw new DaemonError(o.name, `speaker entry ${entry} not found (run npm run build)`);
   const log = runPath(o, 'speaker.log');
   const proc = await spawnInNetns(o, 'speaker', [process.execPath, ...SPEAKER_NODE_FLAGS, entry, '--config', o.configPath], o.configPath, log, o.runDir);
-  return {
-    impl: 'bgplab',
-    name: o.name,
-    ns: o.ns,
-    runDir: o.runDir,
-    configPath: o.configPath,
-    processes: [proc],
-    control: facts.control,
-    eventLog: facts.eventLog,
-    kernelProtocol: facts.kernelProtocol,
-    extraPaths: [],
-  };
+  return daemonHandle(o, 'bgplab', { processes: [proc], control: facts.control, eventLog: facts.eventLog, kernelProtocol: facts.kernelProtocol });
 }
 
 /**

@@ -3,7 +3,7 @@
  * `birdc -s SOCK` (`show protocols all`, `show route primary … count`). Kernel routes: proto bird.
  */
 import { run } from '../sys/exec.js';
-import { checkSocketPath, checkStartOptions, DaemonError, runPath, spawnInNetns } from './common.js';
+import { checkSocketPath, checkStartOptions, DaemonError, daemonHandle, runPath, spawnInNetns } from './common.js';
 import { BIRD_STATUS_COMMANDS, parseBirdStatus } from './parse.js';
 import type { DaemonHandle, DaemonStatus, StartDaemonOptions } from './types.js';
 
@@ -14,18 +14,7 @@ export async function startBird(o: StartDaemonOptions): Promise<DaemonHandle> {
   const log = runPath(o, 'bird.log');
   const argv = ['bird', '-f', '-c', o.configPath, '-s', sock, '-P', runPath(o, 'bird.pid')];
   const proc = await spawnInNetns(o, 'bird', argv, sock, log);
-  return {
-    impl: 'bird',
-    name: o.name,
-    ns: o.ns,
-    runDir: o.runDir,
-    configPath: o.configPath,
-    processes: [proc],
-    control: sock,
-    eventLog: null,
-    kernelProtocol: 'bird',
-    extraPaths: [],
-  };
+  return daemonHandle(o, 'bird', { processes: [proc], control: sock, kernelProtocol: 'bird' });
 }
 
 export async function birdStatus(h: DaemonHandle, timeoutMs: number, now = new Date()): Promise<DaemonStatus> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { assertNetnsName } from '../sys/netns.js';
 import { launch } from '../sys/launcher.js';
 import { identify, logExcerpt, sameProcess, waitUntil } from '../sys/proc.js';
-import type { DaemonProcess, StartDaemonOptions } from './types.js';
+import type { DaemonHandle, DaemonImpl, DaemonProcess, StartDaemonOptions } from './types.js';
 
 /** Unix socket paths are limited to 107 bytes (sun_path). */
 export const MAX_SOCKET_PATH = 107;
@@ -68,3 +68,23 @@ export async function waitForPath(node: string, path: string, proc: DaemonProces
 }
 
 export const runPath = (o: StartDaemonOptions, file: string): string => join(o.runDir, file);
+
+/** The handle of a daemon started from `o`: identity fields from the options, the rest from the adapter. */
+export function daemonHandle(
+  o: StartDaemonOptions,
+  impl: DaemonImpl,
+  own: Pick<DaemonHandle, 'processes' | 'control' | 'kernelProtocol'> & Partial<Pick<DaemonHandle, 'eventLog' | 'extraPaths'>>,
+): DaemonHandle {
+  return {
+    impl,
+    name: o.name,
+    ns: o.ns,
+    runDir: o.runDir,
+    configPath: o.configPath,
+    processes: own.processes,
+    control: own.control,
+    eventLog: own.eventLog ?? null,
+    kernelProtocol: own.kernelProtocol,
+    extraPaths: own.extraPaths ?? [],
+  };
+}

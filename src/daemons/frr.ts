@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { run } from '../sys/exec.js';
 import { terminate } from '../sys/proc.js';
-import { checkSocketPath, checkStartOptions, DaemonError, runPath, spawnInNetns, waitForPath } from './common.js';
+import { checkSocketPath, checkStartOptions, DaemonError, daemonHandle, runPath, spawnInNetns, waitForPath } from './common.js';
 import { FRR_STATUS_COMMANDS, parseFrrStatus } from './parse.js';
 import type { DaemonHandle, DaemonStatus, StartDaemonOptions } from './types.js';
 
@@ -66,18 +66,7 @@ export async function startFrr(o: StartDaemonOptions): Promise<DaemonHandle> {
   const pathSpace = o.ns;
   const common = ['-N', pathSpace, '--vty_socket', dir, '-z', zserv, '-P', '0', '--log', 'stdout'];
   const timeoutMs = o.timeoutMs ?? 10_000;
-  const handle: DaemonHandle = {
-    impl: 'frr',
-    name: o.name,
-    ns: o.ns,
-    runDir: dir,
-    configPath: o.configPath,
-    processes: [],
-    control: dir,
-    eventLog: null,
-    kernelProtocol: 'bgp',
-    extraPaths: [`/var/run/frr/${pathSpace}`],
-  };
+  const handle = daemonHandle(o, 'frr', { processes: [], control: dir, kernelProtocol: 'bgp', extraPaths: [`/var/run/frr/${pathSpace}`] });
   const zebraPid = runPath(o, 'zebra.pid');
   const zebraLog = runPath(o, 'zebra.log');
   if (existsSync(zserv)) rmSync(zserv, { force: true });

@@ -6,7 +6,7 @@
  */
 import { run } from '../sys/exec.js';
 import { sleep, terminate } from '../sys/proc.js';
-import { checkSocketPath, checkStartOptions, DaemonError, runPath, spawnInNetns, waitForPath } from './common.js';
+import { checkSocketPath, checkStartOptions, DaemonError, daemonHandle, runPath, spawnInNetns, waitForPath } from './common.js';
 import { countGobgpLearned, parseGobgpNeighbors } from './parse.js';
 import type { DaemonHandle, DaemonStatus, StartDaemonOptions } from './types.js';
 
@@ -37,18 +37,7 @@ export async function startGobgp(o: StartDaemonOptions): Promise<DaemonHandle> {
   const log = runPath(o, 'gobgpd.log');
   const api = `unix://${sock}`;
   const proc = await spawnInNetns(o, 'gobgpd', ['gobgpd', '-f', o.configPath, '-p', '--pprof-disable', `--api-hosts=${api}`], api, log);
-  const handle: DaemonHandle = {
-    impl: 'gobgp',
-    name: o.name,
-    ns: o.ns,
-    runDir: o.runDir,
-    configPath: o.configPath,
-    processes: [proc],
-    control: sock,
-    eventLog: null,
-    kernelProtocol: null,
-    extraPaths: [],
-  };
+  const handle = daemonHandle(o, 'gobgp', { processes: [proc], control: sock, kernelProtocol: null });
   try {
     if (o.originate?.length) {
       await waitForPath(o.name, sock, proc, o.timeoutMs ?? 10_000, 'API socket');

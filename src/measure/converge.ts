@@ -14,12 +14,13 @@ import { loadTopology } from '../topo/load.js';
 import type { LabTopology } from '../topo/model.js';
 import type { UpdateCounts } from './capture.js';
 import { monoNow, monoToMs, wallMinusMonoMs, wallMsToMono } from './clock.js';
-import { attachRunning, deployWatched, MeasureError, type LabSession } from './lab-session.js';
+import { attachRunning, deployWatched, MeasureError, type LabSession, type SessionOptions } from './lab-session.js';
 import { completionTimes, latest, nsToMs } from './observations.js';
 import { throwIfInterrupted } from './interrupt.js';
 import { sumUsage, type ProcUsage } from './proc.js';
 
-export interface ConvergeOptions {
+/** The lab session's options (probes, capture, polling) plus what converge adds. */
+export interface ConvergeOptions extends SessionOptions {
   /** Deploy this topology (fresh lab)… */
   topologyFile?: string;
   /** …or measure this running lab. */
@@ -28,17 +29,8 @@ export interface ConvergeOptions {
   keep?: boolean;
   /** Bound on waiting for convergence (ms). Default 60 s. */
   timeoutMs?: number;
-  /** BIRD polling interval (ms). Default 20. */
-  resolutionMs?: number;
-  /** Probe pairs (0: no data-plane probes). Default 8. */
-  probePairs?: number;
-  /** Probe interval per pair (ms). Default 10. */
-  probeIntervalMs?: number;
-  /** Count UPDATEs with a fabric capture (needs tcpdump). Default true. */
+  /** Count UPDATEs with a fabric capture (needs tcpdump). Default true here. */
   capture?: boolean;
-  progress?: (message: string) => void;
-  signal?: AbortSignal;
-  speakerEntry?: string;
 }
 
 export function designOf(topo: LabTopology): DesignSpec {

@@ -11,9 +11,7 @@ import { parseBirdLogLine, parseBirdStartedLine, parseEventLine, splitLines, typ
 const CHUNK = 1 << 20;
 
 export class EventLogTail {
-  private offset = 0;
-  private pending = '';
-  private fd: number | undefined;
+  private readonly tail: LineTail;
   /** Events read so far that are not BGP/FIB/session observations (start, listening, stop…). */
   readonly other: SpeakerLogEvent[] = [];
   /** When the speaker first said it was listening (CLOCK_MONOTONIC ns). */
@@ -23,42 +21,18 @@ export class EventLogTail {
     readonly node: string,
     readonly path: string,
     private readonly sink: (o: Observation) => void,
-  ) {}
+  ) {
+    this.tail = new LineTail(path);
+  }
 
   /** Read whatever was appended since the last call. Returns the number of events read. */
   poll(): number {
-    if (this.fd === undefined) {
-      try {
-        this.fd = openSync(this.path, 'r');
-      } catch {
-        return 0; // not created yet
-      }
-    }
-    let size: number;
-    try {
-      size = fstatSync(this.fd).size;
-    } catch {
-      return 0;
-    }
-    if (size < this.offset) {
-      // Truncated or replaced (a restarted speaker with a fresh log): start over.
-      this.offset = 0;
-      this.pending = '';
-    }
     let n = 0;
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (let guard = 0; this.offset < size && guard < 10_000; guard++) {
-      const got = readSync(this.fd, buf, 0, Math.min(CHUNK, size - this.offset), this.offset);
-      if (got <= 0) break;
-      this.offset += got;
-      const [lines, rest] = splitLines(this.pending, buf.toString('utf8', 0, got));
-      this.pending = rest;
-      for (const l of lines) {
-        const ev = parseEventLine(l);
-        if (!ev) continue;
-        n++;
-        this.emit(ev);
-      }
+    for (const l of this.tail.read()) {
+      const ev = parseEventLine(l);
+      if (!ev) continue;
+      n++;
+      this.emit(ev);
     }
     return n;
   }
@@ -80,8 +54,7 @@ export class EventLogTail {
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    this.tail.close();
   }
 }
 
@@ -103,7 +76,7 @@ export class LineTail {
       try {
         this.fd = openSync(this.path, 'r');
       } catch {
-        return [];
+        return []; // not created yet
       }
     }
     let size: number;
@@ -113,6 +86,7 @@ export class LineTail {
       return [];
     }
     if (size < this.offset) {
+      // Truncated or replaced (a restarted speaker with a fresh log): start over.
       this.offset = 0;
       this.pending = '';
     }
@@ -124,7 +98,8 @@ export class LineTail {
       this.offset += got;
       const [lines, rest] = splitLines(this.pending, buf.toString('utf8', 0, got));
       this.pending = rest;
-      out.push(...lines);
+      // One push per line: a 1 MiB chunk of short lines is too many arguments for a spread.
+      for (const l of lines) out.push(l);
     }
     return out;
   }

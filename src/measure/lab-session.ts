@@ -22,10 +22,13 @@ export class MeasureError extends Error {
 }
 
 export interface SessionOptions {
+  /** BIRD polling interval (ms). Default 20. */
   resolutionMs?: number;
-  /** Probe pairs started with the lab (0: none). */
+  /** Probe pairs started with the lab (0: none). Default 8. */
   probePairs?: number;
+  /** Probe interval per pair (ms). Default 10. */
   probeIntervalMs?: number;
+  /** Count UPDATEs with a fabric capture (needs tcpdump). Default off. */
   capture?: boolean;
   progress?: (message: string) => void;
   signal?: AbortSignal;

@@ -348,25 +348,20 @@ export function deriveLab(b: LabBasics): LabSpec {
   const reflectors = b.nodes.filter((x) => x.role === 'rr');
   const sessions: Array<[string, string]> = [];
   const peersOf = new Map<string, LabPeer[]>(b.nodes.map((x) => [x.name, []]));
+  const mesh = b.mode === 'mesh';
+  /** `self`'s view of its session with `other` (each session is configured at both ends). */
+  const peer = (self: NodeBasics, other: NodeBasics): LabPeer => ({
+    node: other.name,
+    address: other.fabric.ipv4,
+    asn: other.asn,
+    rrClient: self.role === 'rr' && other.role === 'client',
+    passive: mesh && meshPassive(self.fabric.ipv4, other.fabric.ipv4),
+    families,
+  });
   const link = (a: NodeBasics, z: NodeBasics): void => {
     sessions.push([a.name, z.name]);
-    const mesh = b.mode === 'mesh';
-    peersOf.get(a.name)!.push({
-      node: z.name,
-      address: z.fabric.ipv4,
-      asn: z.asn,
-      rrClient: a.role === 'rr' && z.role === 'client',
-      passive: mesh && meshPassive(a.fabric.ipv4, z.fabric.ipv4),
-      families,
-    });
-    peersOf.get(z.name)!.push({
-      node: a.name,
-      address: a.fabric.ipv4,
-      asn: a.asn,
-      rrClient: z.role === 'rr' && a.role === 'client',
-      passive: mesh && meshPassive(z.fabric.ipv4, a.fabric.ipv4),
-      families,
-    });
+    peersOf.get(a.name)!.push(peer(a, z));
+    peersOf.get(z.name)!.push(peer(z, a));
   };
   for (let i = 0; i < b.nodes.length; i++) {
     for (let j = i + 1; j < b.nodes.length; j++) {

@@ -9,7 +9,9 @@ import type { Family, Nlri } from './types.js';
 /** Mask for the last significant byte of a prefix whose length mod 8 is the index. */
 const LAST_MASK = [0xff, 0x80, 0xc0, 0xe0, 0xf0, 0xf8, 0xfc, 0xfe];
 
+/** Scratch address bytes, one per family: decoding allocates nothing per prefix but its string. */
 const v4 = new Uint8Array(4);
+const v6 = new Uint8Array(16);
 
 /** Why an NLRI list failed (RFC 7606 §5.3 "syntactically incorrect"). */
 export interface NlriFailure {
@@ -29,30 +31,8 @@ export function decodeIPv4Prefixes(
   addPath: boolean,
   out: Nlri[],
 ): NlriFailure | undefined {
-  while (p < end) {
-    const at = p;
-    let pathId = 0;
-    if (addPath) {
-      if (end - p < 5) return { at, reason: `ADD-PATH NLRI truncated: ${end - p} bytes left` };
-      pathId = ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
-      p += 4;
-    }
-    const len = buf[p++];
-    if (len > 32) return { at, reason: `IPv4 prefix length ${len} > 32` };
-    const nb = (len + 7) >> 3;
-    if (p + nb > end) return { at, reason: `prefix /${len} needs ${nb} bytes, ${end - p} left` };
-    // Significant bytes, host bits cleared, the rest zero (RFC 4271 §4.3).
-    v4[0] = v4[1] = v4[2] = v4[3] = 0;
-    for (let i = 0; i < nb; i++) v4[i] = buf[p + i];
-    if (nb > 0) v4[nb - 1] &= LAST_MASK[len & 7];
-    const s = ipv4PrefixToString(v4, 0, len);
-    p += nb;
-    out.push(addPath ? { prefix: s, pathId } : { prefix: s });
-  }
-  return undefined;
+  return decodeList(buf, p, end, addPath, out, false);
 }
-
-const v6 = new Uint8Array(16);
 
 /** Decodes IPv6 prefixes in [p, end) into `out` (RFC 4760 §5 with RFC 2545 addresses). */
 export function decodeIPv6Prefixes(
@@ -62,6 +42,24 @@ export function decodeIPv6Prefixes(
   addPath: boolean,
   out: Nlri[],
 ): NlriFailure | undefined {
+  return decodeList(buf, p, end, addPath, out, true);
+}
+
+/**
+ * The one loop for both families: the family only picks the length limit, the scratch bytes and the
+ * text form (a branch per prefix on a loop-invariant flag; no closure, no allocation).
+ */
+function decodeList(
+  buf: Buffer,
+  p: number,
+  end: number,
+  addPath: boolean,
+  out: Nlri[],
+  ipv6: boolean,
+): NlriFailure | undefined {
+  const maxLen = ipv6 ? 128 : 32;
+  const addr = ipv6 ? v6 : v4;
+  const size = addr.length;
   while (p < end) {
     const at = p;
     let pathId = 0;
@@ -71,14 +69,15 @@ export function decodeIPv6Prefixes(
       p += 4;
     }
     const len = buf[p++];
-    if (len > 128) return { at, reason: `IPv6 prefix length ${len} > 128` };
+    if (len > maxLen) return { at, reason: `${ipv6 ? 'IPv6' : 'IPv4'} prefix length ${len} > ${maxLen}` };
     const nb = (len + 7) >> 3;
     if (p + nb > end) return { at, reason: `prefix /${len} needs ${nb} bytes, ${end - p} left` };
-    for (let i = 0; i < nb; i++) v6[i] = buf[p + i];
-    for (let i = nb; i < 16; i++) v6[i] = 0;
-    if (nb > 0) v6[nb - 1] &= LAST_MASK[len & 7];
+    // Significant bytes, host bits cleared, the rest zero (RFC 4271 §4.3).
+    for (let i = 0; i < nb; i++) addr[i] = buf[p + i];
+    for (let i = nb; i < size; i++) addr[i] = 0;
+    if (nb > 0) addr[nb - 1] &= LAST_MASK[len & 7];
     p += nb;
-    const s = ipv6PrefixToString(v6, 0, len);
+    const s = ipv6 ? ipv6PrefixToString(addr, 0, len) : ipv4PrefixToString(addr, 0, len);
     out.push(addPath ? { prefix: s, pathId } : { prefix: s });
   }
   return undefined;

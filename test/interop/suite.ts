@@ -41,10 +41,54 @@ const block = (n: IopNode, f: Family): string => n.spec.podBlocks[f][0];
 const find = (routes: ReportedRoute[], prefix: string): ReportedRoute | undefined =>
   routes.find((r) => r.prefix === prefix && r.best) ?? routes.find((r) => r.prefix === prefix);
 
+/** The lab is up before the describe block's tests and down after them (afterAll runs on failure too). */
+function upForTheBlock(lab: IopLab): void {
+  beforeAll(async () => {
+    await lab.up();
+  }, 60_000);
+  afterAll(async () => {
+    await lab.down();
+  }, 30_000);
+}
+
+/** One end of the wrong-AS session: what the wait says, the reporting node, its peer, the error text. */
+interface BadAsSide {
+  what: string;
+  node: IopNode;
+  peer: IopNode;
+  error: RegExp;
+}
+
 export function defineInteropSuite(impl: DaemonKind, subnet: number): void {
   const skip = missing('root', 'ip', impl);
   const traits = TRAITS[impl];
   const daemon = viewOf(impl, 'rr');
+
+  /**
+   * The wrong-AS session (RFC 4271 §6.2, NOTIFICATION 2/2) is down at both ends and each reports the
+   * error: `mine` on the bgplab node about its peer, `its` on the daemon node about its peer.
+   */
+  async function expectBadPeerAs(mine: BadAsSide, its: BadAsSide): Promise<void> {
+    const ours = await waitFor(
+      mine.what,
+      async () => {
+        const p = await bgplabView.peer(mine.node.handle!, addr(mine.peer, 'ipv4'));
+        return /2\/2/.test(p.lastError) ? p : undefined;
+      },
+      traits.convergeMs,
+    );
+    expect(ours.state).not.toBe('Established');
+    expect(ours.lastError).toMatch(mine.error);
+    const theirs = await waitFor(
+      its.what,
+      async () => {
+        const p = await daemon.peer(its.node.handle!, addr(its.peer, 'ipv4'));
+        return its.error.test(p.lastError) ? p : undefined;
+      },
+      10_000,
+    );
+    expect(theirs.state).not.toBe('Established');
+  }
 
   describe.skipIf(skip)(`bgplab client of a ${impl} route reflector`, () => {
     const lab = new IopLab(`t-iop-${impl}-a`, subnet, 'rr', [
@@ -55,13 +99,7 @@ export function defineInteropSuite(impl: DaemonKind, subnet: number): void {
     ]);
     const [rr, ours, theirs, bad] = lab.nodes;
     const cluster = rr.spec.clusterId!;
-
-    beforeAll(async () => {
-      await lab.up();
-    }, 60_000);
-    afterAll(async () => {
-      await lab.down();
-    }, 30_000);
+    upForTheBlock(lab);
 
     it('is Established on both sides', async () => {
       await waitFor(
@@ -124,25 +162,10 @@ export function defineInteropSuite(impl: DaemonKind, subnet: number): void {
     });
 
     it('a wrong AS gets NOTIFICATION 2/2 (Bad Peer AS), reported by both sides', async () => {
-      const mine = await waitFor(
-        'bgplab reports the NOTIFICATION',
-        async () => {
-          const p = await bgplabView.peer(bad.handle!, addr(rr, 'ipv4'));
-          return /2\/2/.test(p.lastError) ? p : undefined;
-        },
-        traits.convergeMs,
+      await expectBadPeerAs(
+        { what: 'bgplab reports the NOTIFICATION', node: bad, peer: rr, error: /received.*2\/2.*Bad Peer AS/i },
+        { what: `${impl} reports the Bad Peer AS it sent`, node: rr, peer: bad, error: traits.badAsSent },
       );
-      expect(mine.state).not.toBe('Established');
-      expect(mine.lastError).toMatch(/received.*2\/2.*Bad Peer AS/i);
-      const its = await waitFor(
-        `${impl} reports the Bad Peer AS it sent`,
-        async () => {
-          const p = await daemon.peer(rr.handle!, addr(bad, 'ipv4'));
-          return traits.badAsSent.test(p.lastError) ? p : undefined;
-        },
-        10_000,
-      );
-      expect(its.state).not.toBe('Established');
     });
   });
 
@@ -155,13 +178,7 @@ export function defineInteropSuite(impl: DaemonKind, subnet: number): void {
     ]);
     const [rr, c1, c2, bad] = lab.nodes;
     const cluster = rr.spec.clusterId!;
-
-    beforeAll(async () => {
-      await lab.up();
-    }, 60_000);
-    afterAll(async () => {
-      await lab.down();
-    }, 30_000);
+    upForTheBlock(lab);
 
     it('is Established on both sides', async () => {
       await waitFor(
@@ -213,25 +230,10 @@ export function defineInteropSuite(impl: DaemonKind, subnet: number): void {
     });
 
     it('a wrong AS gets NOTIFICATION 2/2 (Bad Peer AS), reported by both sides', async () => {
-      const mine = await waitFor(
-        'bgplab reports the NOTIFICATION it sent',
-        async () => {
-          const p = await bgplabView.peer(rr.handle!, addr(bad, 'ipv4'));
-          return /2\/2/.test(p.lastError) ? p : undefined;
-        },
-        traits.convergeMs,
+      await expectBadPeerAs(
+        { what: 'bgplab reports the NOTIFICATION it sent', node: rr, peer: bad, error: /sent.*2\/2.*Bad Peer AS/i },
+        { what: `${impl} reports the Bad Peer AS it received`, node: bad, peer: rr, error: traits.badAsReceived },
       );
-      expect(mine.state).not.toBe('Established');
-      expect(mine.lastError).toMatch(/sent.*2\/2.*Bad Peer AS/i);
-      const its = await waitFor(
-        `${impl} reports the Bad Peer AS it received`,
-        async () => {
-          const p = await daemon.peer(bad.handle!, addr(rr, 'ipv4'));
-          return traits.badAsReceived.test(p.lastError) ? p : undefined;
-        },
-        10_000,
-      );
-      expect(its.state).not.toBe('Established');
     });
   });
 }

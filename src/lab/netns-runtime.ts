@@ -102,8 +102,8 @@ async function preflight(topo: LabTopology): Promise<void> {
 }
 
 /** Wait until every daemon listens on 179; fail naming the first node whose daemon died or stayed deaf. */
-async function waitListening(topo: LabTopology, handles: Map<string, DaemonHandle>, opts: DeployOptions): Promise<void> {
-  const pending = new Set(topo.nodes.map((n) => n.name));
+async function waitListening(nodes: readonly LabNode[], handles: Map<string, DaemonHandle>, opts: DeployOptions): Promise<void> {
+  const pending = new Set(nodes.map((n) => n.name));
   let dead: { node: string; why: string } | undefined;
   const timeoutMs = opts.listenTimeoutMs ?? 60_000;
   await waitUntil(
@@ -129,6 +129,11 @@ async function waitListening(topo: LabTopology, handles: Map<string, DaemonHandl
     const first = [...pending][0];
     throw new LabError(`not listening on TCP 179 after ${timeoutMs} ms (${pending.size} nodes pending)`, first);
   }
+}
+
+/** Daemon start order: route reflectors (`first`, started and listening before the others), then the rest. */
+export function startOrder(topo: Pick<LabTopology, 'nodes'>): { first: LabNode[]; rest: LabNode[] } {
+  return { first: topo.nodes.filter((n) => n.role === 'rr'), rest: topo.nodes.filter((n) => n.role !== 'rr') };
 }
 
 export class NetnsRuntime {
@@ -182,7 +187,8 @@ export class NetnsRuntime {
       say(`Starting ${topo.nodes.length} daemons`);
       const handles = new Map<string, DaemonHandle>();
       state.t0Mono = process.hrtime.bigint().toString();
-      await mapLimit(topo.nodes, limit, async (n: LabNode, i: number) => {
+      const startOne = async (n: LabNode): Promise<void> => {
+        const i = topo.nodes.indexOf(n);
         checkAborted(opts.signal);
         try {
           const h = await startDaemon({
@@ -207,12 +213,28 @@ export class NetnsRuntime {
           failedNode = n.name;
           throw err instanceof LabError ? err : new LabError((err as Error).message.replace(new RegExp(`^${n.name}: `), ''), n.name);
         }
-      });
+      };
+      // Reflectors first, and listening before any client starts. Started together, the reflectors
+      // (the most peers: the slowest start) came up last, starved of CPU by a hundred clients, and their
+      // session with each other, the only path between their halves of the lab, came up last of all
+      // (seconds in OpenSent while each waited for CPU to accept the other's connection). Started first
+      // they come up alone and peer with each other in a few ms, before any client starts, and each
+      // client's first dial to them is accepted. (Their own dials to clients not yet up are refused and
+      // backed off, RFC 4271 §8.1.1; the clients' dials bring those sessions up.)
+      const { first, rest } = startOrder(topo);
+      if (first.length > 0 && rest.length > 0) {
+        await mapLimit(first, limit, startOne);
+        saveState(state);
+        checkAborted(opts.signal);
+        say(`Waiting for ${first.length} reflectors to listen on TCP 179`);
+        await waitListening(first, handles, opts);
+      }
+      await mapLimit(rest.length > 0 ? rest : first, limit, startOne);
       saveState(state);
       checkAborted(opts.signal);
 
       say('Waiting for every daemon to listen on TCP 179');
-      await waitListening(topo, handles, opts);
+      await waitListening(topo.nodes, handles, opts);
       const done = process.hrtime.bigint();
       state.listeningMono = done.toString();
       state.deployMs = Number((done - started) / 1_000_000n);

@@ -254,4 +254,42 @@ describe('two speakers', () => {
     expect(sim.node('B').log.some((l) => l.action.type === 'SessionDown' && l.action.notification?.subcode === 4)).toBe(true);
     expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
   });
+  // Two route reflectors started together in a 20-node lab (captured on rr1, RRPAIR finding): A dials B
+  // before B listens (refused, back-off); B starts and dials A; A's retry crosses it. Each accept is seen
+  // late by its speaker (a CPU-starved process: 510 ms on A, 360 ms on B; rr2-100: seconds), the dials'
+  // own ends at once. The session must come up as soon as the first accept is processed: the OPEN that
+  // waited in the socket is read, and a KEEPALIVE each way follows (no extra round trip, no timer wait,
+  // whichever side has the higher BGP Identifier).
+  it.each([
+    ['A has the lower id, 20-node timing', '10.0.0.1', '10.0.0.2', 1, 87, 510, 360],
+    ['A has the higher id, 20-node timing', '10.0.0.2', '10.0.0.1', 1, 87, 510, 360],
+    ['100-node timing', '10.0.0.1', '10.0.0.2', 1, 200, 3000, 2500],
+    ['B accepts first', '10.0.0.1', '10.0.0.2', 2, 87, 900, 100],
+  ])('crossing dials between two starting speakers, accepts seen late (%s): Established right after the first accept', (_n, idA, idB, latency, bStartsAt, aAcceptLag, bAcceptLag) => {
+    const sim = pair(idA, idB, {}, latency);
+    // B is not listening yet: A's first dial is refused (ECONNREFUSED).
+    sim.node('B').down = true;
+    sim.handshakeDelay = (from) => (from === 'B' ? aAcceptLag : bAcceptLag);
+    sim.inject('A', { type: 'ManualStart' });
+    sim.runUntil(bStartsAt);
+    sim.node('B').down = false;
+    sim.inject('B', { type: 'ManualStart' });
+    sim.runUntil(20_000);
+    expect(established(sim, 'A') && established(sim, 'B')).toBe(true);
+    expect(sim.link('A')).toEqual({ node: 'B', conn: sim.node('B').state.conn });
+    for (const n of ['A', 'B']) expect(sim.node(n).state.tracked).toEqual([]);
+    // When each side first sees the other's connection (the dial times come from the log).
+    const dials = (n: string) => sim.node(n).log.filter((l) => l.action.type === 'Connect').map((l) => l.at);
+    const bDial = dials('B')[0];
+    const aRetry = dials('A').find((t) => t >= bStartsAt - latency) ?? Infinity;
+    const firstAccept = Math.min(bDial + latency + aAcceptLag, aRetry + latency + bAcceptLag);
+    const upAt = Math.max(...['A', 'B'].map((n) => sim.node(n).log.find((l) => l.action.type === 'SessionEstablished')!.at));
+    expect(upAt).toBeLessThanOrEqual(firstAccept + 4 * latency);
+    for (const n of ['A', 'B']) {
+      expect(sim.actions(n, 'SessionEstablished')).toHaveLength(1);
+      // Idle only after a refused dial (B not listening yet): a collision is not a failure.
+      expect(sim.actions(n, 'StateChange').filter((s) => s.to === 'Idle' && !s.reason?.startsWith('dial failed'))).toEqual([]);
+    }
+    expect(sim.wire.filter((w) => w.what.startsWith('NOTIFICATION')).every((w) => w.what === 'NOTIFICATION 6/7')).toBe(true);
+  });
 });

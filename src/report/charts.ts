@@ -32,8 +32,9 @@ function sessionsChart(results: ResultsFile): Chart {
     (a, b) => (a.mode === 'mesh' ? 0 : a.reflectors) - (b.mode === 'mesh' ? 0 : b.reflectors),
   );
   const ns = runs.map((r) => r.design.nodes);
-  const lo = Math.min(...ns);
-  const hi = Math.max(...ns);
+  // With a single N (the demo), draw the formula from N/2 to 3N/2 so the curve is still a curve.
+  const lo = Math.max(2, Math.min(...ns) === Math.max(...ns) ? Math.floor(Math.min(...ns) / 2) : Math.min(...ns));
+  const hi = Math.min(...ns) === Math.max(...ns) ? Math.ceil(Math.max(...ns) * 1.5) : Math.max(...ns);
   const series: Series[] = [];
   designs.forEach((d, i) => {
     const color = PALETTE[i % PALETTE.length];

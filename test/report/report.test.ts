@@ -37,6 +37,17 @@ describe('report rendering', () => {
     expect(svg).toContain('data-series="rr2 formula"');
   });
 
+  it('draws the formula as a curve around the measured point when the sweep has a single N', () => {
+    const one = sampleResults();
+    const n = one.runs[0].design.nodes;
+    one.runs = one.runs.filter((r) => r.design.nodes === n);
+    const svg = renderReport(one, { imageExt: 'svg' }).charts.find((c) => c.id === 'sessions')!.svg;
+    const g = svg.split('<g class="series"').find((x) => x.startsWith(' data-series="mesh formula"'))!;
+    // A dashed path with more than one segment, spanning below and above N.
+    expect(g).toMatch(/<path d="M[^"]*L[^"]*L/);
+    expect(g).toContain('stroke-dasharray');
+  });
+
   it('plots the median FIB convergence time per design and N', () => {
     const svg = charts.find((c) => c.id === 'convergence-fib')!.svg;
     for (const key of ['mesh bird fast', 'rr2 bird fast']) {

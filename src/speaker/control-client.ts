@@ -39,7 +39,9 @@ export function controlRequest<T = unknown>(socketPath: string, req: ControlRequ
       try {
         parsed = JSON.parse(buf.slice(0, nl));
       } catch {
-        return finish(new ControlError(`${socketPath}: answer is not JSON`));
+        // BIRD, FRR and GoBGP sockets answer with their own text banners.
+        const first = buf.slice(0, Math.min(nl, 60)).trim();
+        return finish(new ControlError(`${socketPath}: not a bgplab speaker control socket (it answered ${JSON.stringify(first)})`));
       }
       if (parsed && typeof parsed === 'object' && 'error' in parsed && Object.keys(parsed).length === 1) {
         return finish(new ControlError(`${socketPath}: ${(parsed as { error: string }).error}`));

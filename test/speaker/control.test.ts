@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,19 @@ describe('control socket', () => {
     expect(JSON.parse(answers[1]).error).toMatch(/unknown cmd "frobnicate"/);
     expect(JSON.parse(answers[2]).error).toMatch(/family "ipv5"/);
     expect(JSON.parse(answers[3]).name).toBe('rr-1');
+  });
+
+  it('says so when the socket is another daemon\'s (BIRD answers with a text banner)', async () => {
+    const path = join(dir, 'bird.ctl');
+    const bird = createServer((c) => c.end('0001 BIRD 2.0.12 ready.\n'));
+    await new Promise<void>((res) => bird.listen(path, res));
+    try {
+      await expect(controlRequest(path, { cmd: 'status' }, 2000)).rejects.toThrow(
+        /not a bgplab speaker control socket \(it answered "0001 BIRD 2\.0\.12 ready\."\)/,
+      );
+    } finally {
+      bird.close();
+    }
   });
 
   it('times out and names the socket when nobody listens', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createSession, MAX_TRACKED, step } from '../../src/fsm/index.js';
 import type { FsmAction, FsmEvent, FsmStateName, SessionConfig, SessionState } from '../../src/fsm/index.js';
 import type { UpdateMessage } from '../../src/wire/types.js';
-import { LOCAL, notification, notifications, path, peerOpen, run, sessionIn, type Reachable } from './harness.js';
+import { LOCAL, notification, notifications, path, peerOpen, run, SESSION_EVENTS, sessionIn, type Reachable } from './harness.js';
 
 const T = 2000;
 const err = (code: number, subcode: number) => ({ code, subcode, data: Buffer.from([0xab]), reason: `test error ${code}/${subcode}` });
@@ -161,16 +161,7 @@ describe('RFC 4271 §8.2.2 state by state', () => {
 
   it('every state handles every event without throwing, and a NOTIFICATION only goes on a connection it has', () => {
     const events: FsmEvent[] = [
-      { type: 'ManualStart' },
-      { type: 'ManualStop' },
-      { type: 'AutomaticStart' },
-      { type: 'ManualStart_with_PassiveTcpEstablishment' },
-      { type: 'AutomaticStart_with_PassiveTcpEstablishment' },
-      { type: 'AutomaticStart_with_DampPeerOscillations' },
-      { type: 'AutomaticStart_with_DampPeerOscillations_and_PassiveTcpEstablishment' },
-      { type: 'AutomaticStop' },
-      { type: 'ConnectRetryTimer_Expires' },
-      { type: 'IdleHoldTimer_Expires' },
+      ...SESSION_EVENTS,
       ...(['out-1', 'in-1', 'in-2'] as const).flatMap((conn): FsmEvent[] => [
         { type: 'HoldTimer_Expires', conn },
         { type: 'KeepaliveTimer_Expires', conn },

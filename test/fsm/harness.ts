@@ -19,6 +19,20 @@ export const LOCAL: SessionConfig = {
 };
 
 /** A well-formed OPEN from the peer of LOCAL (iBGP, both families, the usual capabilities). */
+/** The RFC 4271 §8.1 events that name no connection (administrative and session-wide timers). */
+export const SESSION_EVENTS: readonly FsmEvent[] = [
+  { type: 'ManualStart' },
+  { type: 'ManualStop' },
+  { type: 'AutomaticStart' },
+  { type: 'ManualStart_with_PassiveTcpEstablishment' },
+  { type: 'AutomaticStart_with_PassiveTcpEstablishment' },
+  { type: 'AutomaticStart_with_DampPeerOscillations' },
+  { type: 'AutomaticStart_with_DampPeerOscillations_and_PassiveTcpEstablishment' },
+  { type: 'AutomaticStop' },
+  { type: 'ConnectRetryTimer_Expires' },
+  { type: 'IdleHoldTimer_Expires' },
+];
+
 export function peerOpen(over: Partial<OpenMessage> = {}): OpenMessage {
   const caps: Capability[] = [
     { code: 1, name: 'multiprotocol', afi: 1, safi: 1 },

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createSession, FSM_STATES, MAX_TRACKED, step, timerKey } from '../../src/fsm/index.js';
 import type { FsmEvent, SessionState } from '../../src/fsm/index.js';
 import type { UpdateMessage } from '../../src/wire/types.js';
-import { LOCAL, notification, peerOpen, Sim } from './harness.js';
+import { LOCAL, notification, peerOpen, SESSION_EVENTS, Sim } from './harness.js';
 
 const emptyUpdate: UpdateMessage = { type: 'UPDATE', withdrawn: [], attributes: {}, nlri: [] };
 const conns = ['out-1', 'out-2', 'out-3', 'in-1', 'in-2', 'in-3'];
@@ -23,18 +23,7 @@ const open = fc.oneof(
 );
 
 const event: fc.Arbitrary<FsmEvent> = fc.oneof(
-  fc.constantFrom<FsmEvent>(
-    { type: 'ManualStart' },
-    { type: 'ManualStop' },
-    { type: 'AutomaticStart' },
-    { type: 'ManualStart_with_PassiveTcpEstablishment' },
-    { type: 'AutomaticStart_with_PassiveTcpEstablishment' },
-    { type: 'AutomaticStart_with_DampPeerOscillations' },
-    { type: 'AutomaticStart_with_DampPeerOscillations_and_PassiveTcpEstablishment' },
-    { type: 'AutomaticStop' },
-    { type: 'ConnectRetryTimer_Expires' },
-    { type: 'IdleHoldTimer_Expires' },
-  ),
+  fc.constantFrom<FsmEvent>(...SESSION_EVENTS),
   fc.record({ type: fc.constantFrom('HoldTimer_Expires', 'KeepaliveTimer_Expires', 'DelayOpenTimer_Expires'), conn }) as fc.Arbitrary<FsmEvent>,
   fc.record({ type: fc.constantFrom('TcpConnection_Valid', 'Tcp_CR_Invalid', 'Tcp_CR_Acked', 'TcpConnectionConfirmed', 'TcpConnectionFails', 'OpenCollisionDump', 'KeepAliveMsg', 'UpdateSent'), conn }) as fc.Arbitrary<FsmEvent>,
   // Weighted towards the events that move a session forward.

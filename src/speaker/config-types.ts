@@ -68,4 +68,11 @@ export interface SpeakerConfig {
    * `staleTime`) (default 120 s). false: no capability, routes go at once when a session ends.
    */
   gracefulRestart?: false | { restartTime?: number; staleTime?: number };
+  /**
+   * RFC 4271 §9.2.1.1 MinRouteAdvertisementInterval, in milliseconds, per peer: after the initial
+   * table, UPDATEs to a peer go out at most once per interval, carrying every change since the last
+   * (a reflector whose clients come up one after another sends each client a few batches, not one
+   * UPDATE per new client). Withdrawals wait too (they ride in the same batch). Default 0: at once.
+   */
+  advertisementIntervalMs?: number;
 }

@@ -60,6 +60,8 @@ export interface ResolvedSpeakerConfig {
   eventLog: string | null;
   /** RFC 4724: seconds we advertise as Restart Time, and the cap on how long we keep a peer's stale routes; null: off. */
   gracefulRestart: { restartTime: number; staleTime: number } | null;
+  /** RFC 4271 §9.2.1.1 MRAI per peer (ms); 0: send at once. */
+  advertisementIntervalMs: number;
 }
 
 export const DEFAULT_HOLD = 90;
@@ -182,6 +184,7 @@ const TOP_FIELDS = new Set([
   'eventLog',
   'name',
   'gracefulRestart',
+  'advertisementIntervalMs',
 ]);
 const PEER_FIELDS = new Set(['address', 'asn', 'rrClient', 'passive', 'port', 'timers', 'families', 'description']);
 const TIMER_FIELDS = new Set(['hold', 'keepalive', 'connectRetry']);
@@ -479,6 +482,11 @@ class Validator {
       }
     }
 
+    const advertisementIntervalMs =
+      c.advertisementIntervalMs === undefined
+        ? 0
+        : (this.int('advertisementIntervalMs', c.advertisementIntervalMs, 0, 600_000, 'advertisement interval must be 0-600000 ms (RFC 4271 §9.2.1.1; 0 sends at once)') ?? 0);
+
     if (routerId === undefined || asn === undefined) return undefined;
     return {
       name: name ?? routerId,
@@ -494,6 +502,7 @@ class Validator {
       control,
       eventLog,
       gracefulRestart,
+      advertisementIntervalMs,
     };
   }
 }

@@ -112,6 +112,12 @@ export class Speaker implements SessionHost {
    * the bound on waiting for its End-of-RIB. Expiry purges what is still stale.
    */
   private readonly grTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * RFC 4271 §9.2.1.1 pacing per peer: when we last sent it a batch (performance.now(), ms; absent until
+   * the initial table after Established has gone), and the timer that sends what waits.
+   */
+  private readonly lastAdvertAt = new Map<string, number>();
+  private readonly advertTimers = new Map<string, NodeJS.Timeout>();
   /** Last snapshot of localInterfaceAddresses() and when it was taken (performance.now(), ms). */
   private localAddressSnapshot: { takenAt: number; addresses: InterfaceAddress[] } | undefined;
 
@@ -242,6 +248,8 @@ export class Speaker implements SessionHost {
     }
     for (const s of this.sessions.values()) s.destroy();
     if (this.compactTimer) clearTimeout(this.compactTimer);
+    for (const t of this.advertTimers.values()) clearTimeout(t);
+    this.advertTimers.clear();
     for (const t of this.grTimers.values()) clearTimeout(t);
     this.grTimers.clear();
     if (this.fib) await this.fib.stop().catch((err: unknown) => this.internalError(err, 'fib stop'));
@@ -354,6 +362,7 @@ export class Speaker implements SessionHost {
       as4: negotiated.as4,
     });
     this.ribUp.add(session.address);
+    this.clearAdvertPacing(session.address);
     this.grSessionUp(session.address, negotiated);
     this.scheduleWork();
   }
@@ -421,6 +430,7 @@ export class Speaker implements SessionHost {
     // routes of the families it listed stay, marked stale, still used and still advertised, until it
     // is back and re-announces them, or the restart timer (its Restart Time, capped by ours) expires.
     const addr = session.address;
+    this.clearAdvertPacing(addr);
     if (!this.ribUp.delete(addr)) return;
     const gr = this.config.gracefulRestart ? info.gracefulRestart : undefined;
     const staleBefore = this.rib.staleCount(addr);
@@ -512,9 +522,21 @@ export class Speaker implements SessionHost {
 
   /** Send every peer what the RIB says it must be sent; push best-path changes to the FIB and log. */
   private work(): void {
+    const interval = this.config.advertisementIntervalMs;
+    const now = interval > 0 ? performance.now() : 0;
     for (const s of this.sessions.values()) {
       const neg = s.negotiated;
       if (!neg || !s.established || !this.ribUp.has(s.address) || !this.rib.hasPending(s.address)) continue;
+      if (interval > 0) {
+        // RFC 4271 §9.2.1.1: the initial table goes at once; later changes at most once per interval,
+        // all that accumulated in one batch (the RIB computes the difference at flush time).
+        const last = this.lastAdvertAt.get(s.address);
+        if (last !== undefined && now - last < interval) {
+          this.armAdvertTimer(s.address, interval - (now - last));
+          continue;
+        }
+        this.lastAdvertAt.set(s.address, now);
+      }
       const batch = this.rib.flush(s.address);
       const ctx = neg.codec;
       const max = neg.maxMessageSize;
@@ -547,6 +569,22 @@ export class Speaker implements SessionHost {
         this.log_.emitRoutes(g.op === 'del' ? 'del' : 'add', g.family, g.prefixes, g.nextHop, g.peer);
       }
     }
+  }
+
+  private armAdvertTimer(addr: string, ms: number): void {
+    if (this.advertTimers.has(addr)) return;
+    const t = setTimeout(() => {
+      this.advertTimers.delete(addr);
+      this.scheduleWork();
+    }, Math.max(1, Math.ceil(ms)));
+    this.advertTimers.set(addr, t);
+  }
+
+  private clearAdvertPacing(addr: string): void {
+    this.lastAdvertAt.delete(addr);
+    const t = this.advertTimers.get(addr);
+    if (t) clearTimeout(t);
+    this.advertTimers.delete(addr);
   }
 
   /** (Re)arm the one full GC that follows a large burst, COMPACT_QUIET_MS after the last change. */

@@ -196,3 +196,18 @@ describe('speaker config: graceful restart (RFC 4724)', () => {
     expect(problems({ ...base, gracefulRestart: 'yes' })).toEqual(['gracefulRestart: "yes": must be false or an object with restartTime and/or staleTime']);
   });
 });
+
+describe('speaker config: advertisement interval (RFC 4271 §9.2.1.1)', () => {
+  it('defaults to 0 (send at once) and takes milliseconds', () => {
+    expect(validateSpeakerConfig(base).advertisementIntervalMs).toBe(0);
+    expect(validateSpeakerConfig({ ...base, advertisementIntervalMs: 100 }).advertisementIntervalMs).toBe(100);
+  });
+
+  it('refuses negative, fractional, too large and non-numeric values, naming the field', () => {
+    for (const v of [-1, 1.5, 600_001, '100']) {
+      expect(problems({ ...base, advertisementIntervalMs: v })).toEqual([
+        `advertisementIntervalMs: ${JSON.stringify(v)}: advertisement interval must be 0-600000 ms (RFC 4271 §9.2.1.1; 0 sends at once)`,
+      ]);
+    }
+  });
+});

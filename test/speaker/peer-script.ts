@@ -55,7 +55,7 @@ if (mode === 'listen-garbage') {
       else if (m.type === 'UPDATE') {
         const eor = wire.endOfRibFamily(m);
         if (eor) say({ event: 'eor', family: eor });
-        else say({ event: 'update', nlri: [...m.nlri.map((n) => n.prefix), ...(m.attributes.mpReach?.nlri ?? []).map((n) => n.prefix)], withdrawn: [...m.withdrawn.map((n) => n.prefix), ...(m.attributes.mpUnreach?.withdrawn ?? []).map((n) => n.prefix)], localPref: m.attributes.localPref ?? null, asPath: m.attributes.asPath ?? null, nextHop: m.attributes.nextHop ?? m.attributes.mpReach?.nextHops?.[0] ?? null });
+        else say({ event: 'update', at: Date.now(), nlri: [...m.nlri.map((n) => n.prefix), ...(m.attributes.mpReach?.nlri ?? []).map((n) => n.prefix)], withdrawn: [...m.withdrawn.map((n) => n.prefix), ...(m.attributes.mpUnreach?.withdrawn ?? []).map((n) => n.prefix)], localPref: m.attributes.localPref ?? null, asPath: m.attributes.asPath ?? null, nextHop: m.attributes.nextHop ?? m.attributes.mpReach?.nextHops?.[0] ?? null });
       } else if (m.type === 'NOTIFICATION') say({ event: 'notification', code: m.code, subcode: m.subcode });
     }
   });

@@ -49,7 +49,7 @@ export async function spawnInNetns(
 ): Promise<DaemonProcess> {
   // Truncate the log of a previous run of the same node.
   closeSync(openSync(log, 'w'));
-  const pid = await launch('ip', ['netns', 'exec', o.ns, ...argv], { logFile: log, cwd, priority: o.priority });
+  const pid = await launch('ip', ['netns', 'exec', o.ns, ...argv], { logFile: log, cwd });
   // Read the start time now; if the process already died we still record the PID (with an empty start
   // time it never matches, so nothing is ever signalled by mistake).
   const id = identify(pid, match) ?? { pid, startTime: '', match };

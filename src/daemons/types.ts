@@ -26,12 +26,6 @@ export interface StartDaemonOptions {
   timeoutMs?: number;
   /** Called as soon as each process is spawned, before any wait: lets the caller persist its PID. */
   onSpawn?: (proc: DaemonProcess) => void;
-  /**
-   * 'high': run above the other daemons (nice -10 against 0), for route reflectors. Every node of a lab
-   * shares this machine's cores, where in a cluster each has its own; a reflector that a hundred booting
-   * clients starve of CPU makes all of them wait. Needs root; otherwise ignored.
-   */
-  priority?: 'normal' | 'high';
 }
 
 /** One process of a daemon (FRR has three: zebra, then staticd and bgpd). */

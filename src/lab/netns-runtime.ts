@@ -205,8 +205,6 @@ export class NetnsRuntime {
                   ]
                 : undefined,
             speakerEntry: opts.speakerEntry,
-            // Reflectors above their clients: see StartDaemonOptions.priority.
-            priority: n.role === 'rr' ? 'high' : 'normal',
             onSpawn: (p) => recordSpawn(n.paths.runtimeDir, p),
           });
           handles.set(n.name, h);

@@ -22,21 +22,11 @@ export function shQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** How much nearer the launcher's own priority a 'high' priority daemon runs (nice -10 against 0). */
-export const HIGH_PRIORITY_BOOST = 10;
-
 /** The line the launcher evaluates for one daemon (pure, tested). */
 export function launchLine(cmd: string, args: string[], opts: { logFile: string; cwd?: string; niceIncrement: number }): string {
   const words = [...(opts.niceIncrement > 0 ? ['nice', '-n', String(opts.niceIncrement)] : []), cmd, ...args].map(shQuote).join(' ');
   const cd = `cd ${shQuote(opts.cwd ?? '/')} || { echo "ERR cd"; continue; }`;
   return `${cd}; ${words} >>${shQuote(opts.logFile)} 2>&1 </dev/null & echo "PID $!"`;
-}
-
-export interface LaunchOptions {
-  logFile: string;
-  cwd?: string;
-  /** 'high': above the other daemons (see StartDaemonOptions.priority). */
-  priority?: 'normal' | 'high';
 }
 
 class Launcher {
@@ -98,11 +88,9 @@ class Launcher {
     (this.child.stdout as unknown as { ref?: () => void }).ref?.();
   }
 
-  launch(cmd: string, args: string[], opts: LaunchOptions, timeoutMs = 10_000): Promise<number> {
+  launch(cmd: string, args: string[], opts: { logFile: string; cwd?: string }, timeoutMs = 10_000): Promise<number> {
     if (this.dead) return Promise.reject(this.dead);
-    // Only a raised launcher (root) can start a daemon above the others.
-    const boost = opts.priority === 'high' && this.niceIncrement > 0 ? HIGH_PRIORITY_BOOST : 0;
-    const line = launchLine(cmd, args, { logFile: opts.logFile, cwd: opts.cwd, niceIncrement: this.niceIncrement - boost });
+    const line = launchLine(cmd, args, { ...opts, niceIncrement: this.niceIncrement });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.fail(new Error(`daemon launcher: no answer within ${timeoutMs} ms`)), timeoutMs);
       this.waiting.push({
@@ -127,7 +115,7 @@ let current: Launcher | undefined;
  * Start `cmd args` in the background through the shared launcher (own session, no terminal), output
  * appended to `logFile`, stdin from /dev/null. Resolves with its PID (the program's: the job execs).
  */
-export function launch(cmd: string, args: string[], opts: LaunchOptions): Promise<number> {
+export function launch(cmd: string, args: string[], opts: { logFile: string; cwd?: string }): Promise<number> {
   current ??= new Launcher();
   return current.launch(cmd, args, opts);
 }

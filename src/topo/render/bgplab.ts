@@ -6,16 +6,6 @@
 import type { SpeakerConfig } from '../../speaker/config-types.js';
 import type { LabSpec, SpecNode } from '../gen.js';
 
-/**
- * A reflector's advertisement interval (RFC 4271 §9.2.1.1), ms. Reflectors are the only nodes that
- * pass on other nodes' routes: while clients come up one after another, each new client's blocks would
- * otherwise cost every other client one UPDATE per reflector (quadratic in N: ~19,000 deliveries for 100
- * nodes and 2 reflectors). Changes within the interval go in one batch; the first after a quiet interval
- * and each session's initial table go at once. Like FRR's update-group coalescing, smaller than the
- * usual 5 s iBGP MRAI so that it costs convergence little.
- */
-export const REFLECTOR_ADVERTISEMENT_INTERVAL_MS = 100;
-
 export function bgplabConfig(lab: LabSpec, node: SpecNode): SpeakerConfig {
   const t = lab.timers;
   const cfg: SpeakerConfig = {
@@ -37,7 +27,6 @@ export function bgplabConfig(lab: LabSpec, node: SpecNode): SpeakerConfig {
     fib: true,
     control: 'control.sock',
     eventLog: 'events.jsonl',
-    ...(node.role === 'rr' ? { advertisementIntervalMs: REFLECTOR_ADVERTISEMENT_INTERVAL_MS } : {}),
   };
   return cfg;
 }

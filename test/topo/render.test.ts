@@ -4,11 +4,12 @@
  * speaker's own validator.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateSpeakerConfig } from '../../src/speaker/config.js';
+import { SPEAKER_NODE_FLAGS } from '../../src/speaker/node-flags.js';
 import { generateLab, type LabSpec, type TopoRequest } from '../../src/topo/gen.js';
 import { renderBird, renderFrr, renderGobgp, renderNeighBatch, renderStart, bgplabConfig } from '../../src/topo/render/index.js';
 import { writeLab } from '../../src/topo/write.js';
@@ -173,6 +174,21 @@ describe('start scripts and neighbour pins', () => {
         expect(last).toMatch(/^exec /);
       }
     }
+  });
+  it('a bgplab node starts the speaker bundle when the image has it, else the ESM entry, with the speaker flags', () => {
+    const { lab, n } = nodesOf('bgplab')[0];
+    const script = readFileSync(nodeFile(lab.name, n.name, 'start.sh'), 'utf8');
+    expect(script.trimEnd().split('\n').at(-1)).toBe(`exec node ${SPEAKER_NODE_FLAGS.join(' ')} "$SPEAKER" --config "$CONF/bgplab.json"`);
+    // Run the script with the exec replaced by an echo, against a fake install with and without the bundle.
+    const home = join(tmp, 'fake-home');
+    mkdirSync(join(home, 'dist', 'src', 'speaker'), { recursive: true });
+    writeFileSync(join(home, 'dist', 'src', 'speaker', 'main.js'), '');
+    const probe = join(tmp, 'probe-start.sh');
+    writeFileSync(probe, script.replace(/^exec node .*$/m, 'echo "$SPEAKER"'));
+    const env = { ...process.env, BGPLAB_HOME: home, BGPLAB_CONF_DIR: tmp, BGPLAB_RUN_DIR: join(tmp, 'probe-run') };
+    expect(execFileSync('sh', [probe], { env, encoding: 'utf8' }).trim()).toBe(join(home, 'dist', 'src', 'speaker', 'main.js'));
+    writeFileSync(join(home, 'dist', 'speaker.cjs'), '');
+    expect(execFileSync('sh', [probe], { env, encoding: 'utf8' }).trim()).toBe(join(home, 'dist', 'speaker.cjs'));
   });
   it('neigh.batch pins each peer (IPv4 and IPv6) to its MAC, permanent', () => {
     const lab = written.get('r-bird')!;

@@ -6,6 +6,7 @@
  */
 import type { LabSpec, SpecNode } from '../gen.js';
 import { gobgpOriginateArgs } from './gobgp.js';
+import { SPEAKER_NODE_FLAGS } from '../../speaker/node-flags.js';
 
 const HEAD = [
   '#!/bin/sh',
@@ -18,7 +19,7 @@ const HEAD = [
 
 /** Shell words are generated from validated names/addresses/prefixes only: no quoting needed beyond this check. */
 const word = (s: string): string => {
-  if (!/^[A-Za-z0-9._:/-]+$/.test(s)) throw new Error(`unsafe shell word ${JSON.stringify(s)}`);
+  if (!/^[A-Za-z0-9._:/=-]+$/.test(s)) throw new Error(`unsafe shell word ${JSON.stringify(s)}`);
   return s;
 };
 
@@ -28,7 +29,11 @@ export function renderStart(lab: LabSpec, node: SpecNode): string {
   switch (node.impl) {
     case 'bgplab':
       // Relative control.sock / events.jsonl in bgplab.json resolve against this cwd ($RUN).
-      L.push('exec node "${BGPLAB_HOME:-/opt/bgplab}/dist/src/speaker/main.js" --config "$CONF/bgplab.json"');
+      // The one-file bundle when the image has it (as the netns runtime runs it: much less CPU to start),
+      // else the lean ESM entry; with the speaker's Node flags (src/speaker/node-flags.ts).
+      L.push('SPEAKER="${BGPLAB_HOME:-/opt/bgplab}/dist/speaker.cjs"');
+      L.push('[ -f "$SPEAKER" ] || SPEAKER="${BGPLAB_HOME:-/opt/bgplab}/dist/src/speaker/main.js"');
+      L.push(`exec node ${SPEAKER_NODE_FLAGS.map(word).join(' ')} "$SPEAKER" --config "$CONF/bgplab.json"`);
       break;
     case 'bird':
       L.push('exec bird -f -c "$CONF/bird.conf" -s "$RUN/bird.ctl" -P "$RUN/bird.pid"');

@@ -5,4 +5,6 @@ CONF=${BGPLAB_CONF_DIR:-/etc/bgplab}
 RUN=${BGPLAB_RUN_DIR:-/var/run/bgplab}
 mkdir -p "$RUN"
 cd "$RUN"
-exec node "${BGPLAB_HOME:-/opt/bgplab}/dist/src/speaker/main.js" --config "$CONF/bgplab.json"
+SPEAKER="${BGPLAB_HOME:-/opt/bgplab}/dist/speaker.cjs"
+[ -f "$SPEAKER" ] || SPEAKER="${BGPLAB_HOME:-/opt/bgplab}/dist/src/speaker/main.js"
+exec node --max-semi-space-size=2 "$SPEAKER" --config "$CONF/bgplab.json"

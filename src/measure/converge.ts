@@ -191,6 +191,7 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
       bgpMs: exactOnly ? null : rel(times.bgp.get(n.name)),
       fibMs: exactOnly || !n.fib ? null : rel(times.fib.get(n.name)),
       cpuMs: u.cpuMs,
+      startupCpuMs: watcher.startupCpuMs(n.name),
       rssBytes: u.rssPeakBytes,
       pssBytes: u.pssBytes,
       updates: per ? { in: per.in, out: per.out, bytesIn: per.bytesIn, bytesOut: per.bytesOut } : { in: null, out: null, bytesIn: null, bytesOut: null },

@@ -16,6 +16,8 @@ export class EventLogTail {
   readonly other: SpeakerLogEvent[] = [];
   /** When the speaker first said it was listening (CLOCK_MONOTONIC ns). */
   firstListening: bigint | undefined;
+  /** CPU it had spent by then (ms), as it says. */
+  startupCpuMs: number | undefined;
 
   constructor(
     readonly node: string,
@@ -45,7 +47,10 @@ export class EventLogTail {
       if (ev.state === 'Established') this.sink({ ...base, kind: 'session', peer: ev.peer, up: true, state: ev.state });
       else if (ev.prev === 'Established') this.sink({ ...base, kind: 'session', peer: ev.peer, up: false, state: ev.state });
     } else this.other.push(ev);
-    if (ev.event === 'listening' && this.firstListening === undefined) this.firstListening = ev.mono;
+    if (ev.event === 'listening' && this.firstListening === undefined) {
+      this.firstListening = ev.mono;
+      this.startupCpuMs = ev.cpuMs;
+    }
     if (ev.event === 'start') {
       // A (re)started speaker begins with empty tables and no sessions.
       this.sink({ ...base, kind: 'bgpSet', prefixes: [] });

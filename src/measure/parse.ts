@@ -19,6 +19,8 @@ export interface SpeakerLogEvent {
   op?: 'add' | 'del';
   prefixes?: string[];
   reason?: string;
+  /** listening: CPU the speaker spent to get there (ms). */
+  cpuMs?: number;
 }
 
 /** One event-log line; undefined for a partial, foreign or malformed line. */
@@ -50,6 +52,8 @@ export function parseEventLine(line: string): SpeakerLogEvent | undefined {
     }
   } else if (o.event === 'stop' && typeof o.reason === 'string') {
     ev.reason = o.reason;
+  } else if (o.event === 'listening' && typeof o.cpuMs === 'number' && Number.isFinite(o.cpuMs) && o.cpuMs >= 0) {
+    ev.cpuMs = o.cpuMs;
   }
   return ev;
 }

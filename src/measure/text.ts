@@ -14,7 +14,11 @@ export function formatConverge(r: ConvergeResult): string {
   out.push(`convergence  BGP ${fmtMs(c.bgpMs)}, kernel FIB ${fmtMs(c.fibMs)}, data plane ${fmtMs(c.dataplaneMs)} (from t0: every daemon listening)${c.converged ? '' : '  NOT CONVERGED'}`);
   out.push(`             BGP: ${c.method.bgp}; FIB: ${c.method.fib}; data plane: ${c.method.dataplane}`);
   out.push(`UPDATEs      ${r.updates.messages === null ? '—' : `${fmtInt(r.updates.messages)} messages, ${fmtInt(r.updates.bytes ?? 0)} bytes`} (${r.updates.source})`);
-  out.push(`CPU          ${fmtCpu(r.cpu.totalMs)} in all daemons from start to convergence`);
+  const startup = r.nodes.map((n) => n.startupCpuMs).filter((v): v is number => typeof v === 'number');
+  const startupNote = startup.length
+    ? ` (of which ${fmtCpu(startup.reduce((a, b) => a + b, 0))} for ${startup.length} bgplab speakers to start listening)`
+    : '';
+  out.push(`CPU          ${fmtCpu(r.cpu.totalMs)} in all daemons from start to convergence${startupNote}`);
   out.push('');
   const rows = r.nodes.map((n) => [
     n.name,

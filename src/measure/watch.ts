@@ -53,6 +53,8 @@ interface Source {
   reset(): void;
   /** When the daemon started listening, when it says so itself (CLOCK_MONOTONIC ns). */
   listeningAt(): bigint | undefined;
+  /** CPU the daemon had spent when it started listening (ms), when it says so itself (bgplab). */
+  startupCpuMs?(): number | undefined;
   /** How this source measures, for the record. */
   method: { bgp: string; resolutionMs: number };
 }
@@ -98,6 +100,9 @@ class BgplabSource implements Source {
   reset(): void {}
   listeningAt(): bigint | undefined {
     return this.tail.firstListening;
+  }
+  startupCpuMs(): number | undefined {
+    return this.tail.startupCpuMs;
   }
 }
 
@@ -371,6 +376,11 @@ export class LabWatcher {
    * t0, the moment every daemon was listening, from the daemons' own records (speaker `listening`
    * events, BIRD's `Started` log line) when every node has one; undefined otherwise.
    */
+  /** CPU a node's daemon spent to start listening (ms), when the daemon records it (bgplab); else null. */
+  startupCpuMs(node: string): number | null {
+    return this.sources.get(node)?.startupCpuMs?.() ?? null;
+  }
+
   listeningFromDaemons(): bigint | undefined {
     let max: bigint | undefined;
     for (const n of this.state.nodes) {

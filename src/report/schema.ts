@@ -43,6 +43,11 @@ export interface NodeMeasurement {
   fibMs: number | null;
   /** utime+stime of the node's daemon processes (/proc/PID/stat) when convergence was reached. */
   cpuMs: number | null;
+  /**
+   * Of cpuMs, what the daemon spent to start listening (its own record; bgplab only, else null): the
+   * rest went to converging. Absent in results written before it was measured.
+   */
+  startupCpuMs?: number | null;
   /** Peak RSS (VmHWM) summed over the node's daemon processes. */
   rssBytes: number | null;
   /** Proportional set size (smaps_rollup): shared pages counted once across the lab. */
@@ -256,6 +261,7 @@ function checkConverge(c: Record<string, Json>, p: string): void {
     num(n, 'routes', q);
     num(n, 'expectedRoutes', q);
     for (const k of ['cpuMs', 'rssBytes', 'pssBytes', 'bgpMs', 'fibMs', 'fibRoutes']) num(n, k, q, true);
+    if ('startupCpuMs' in n) num(n, 'startupCpuMs', q, true);
   });
   if (!Array.isArray(c.missing)) fail(`${p}.missing`, 'an array', c.missing);
 }

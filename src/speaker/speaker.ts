@@ -188,7 +188,9 @@ export class Speaker implements SessionHost {
         bound.push(a);
       }
     }
-    this.log({ event: 'listening', addresses: bound, port });
+    // CPU spent to get here (start-up: Node, modules, config, FIB child), for `bgplab converge` breakdowns.
+    const cpu = process.cpuUsage();
+    this.log({ event: 'listening', addresses: bound, port, cpuMs: Math.round((cpu.user + cpu.system) / 100) / 10 });
   }
 
   /** Listen on `host` (undefined: the unspecified address, dual-stack); resolves with the bound family. */

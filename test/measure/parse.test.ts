@@ -29,6 +29,13 @@ describe('speaker event log', () => {
     const s = parseEventLine('{"ts":"x","mono":"7","node":"n1","event":"session","peer":"10.0.0.2","state":"Idle","prev":"Established","reason":"hold timer expired"}');
     expect(s).toMatchObject({ peer: '10.0.0.2', state: 'Idle', prev: 'Established' });
   });
+  it('reads the start-up CPU a speaker records when it listens, and ignores a nonsensical one', () => {
+    const l = parseEventLine('{"ts":"x","mono":"9","node":"n1","event":"listening","addresses":["::"],"port":179,"cpuMs":84.2}');
+    expect(l).toMatchObject({ event: 'listening', cpuMs: 84.2 });
+    expect(parseEventLine('{"ts":"x","mono":"9","node":"n1","event":"listening","cpuMs":-3}')?.cpuMs).toBeUndefined();
+    expect(parseEventLine('{"ts":"x","mono":"9","node":"n1","event":"listening","cpuMs":"84"}')?.cpuMs).toBeUndefined();
+    expect(parseEventLine('{"ts":"x","mono":"9","node":"n1","event":"listening"}')?.cpuMs).toBeUndefined();
+  });
   it('skips partial, foreign and malformed lines', () => {
     expect(parseEventLine('{"ts":"x","mono":"12')).toBeUndefined();
     expect(parseEventLine('hello')).toBeUndefined();

@@ -110,6 +110,14 @@ describe('results.json validation', () => {
     expect(() => parseResults(JSON.stringify(r))).toThrow(/runs\[1\]\.converge\.convergence\.fibMs must be a number or null/);
     expect(() => parseResults('{')).toThrow(ResultsError);
     expect(() => parseResults('{"schema":"x","runs":[]}')).toThrow(/schema/);
+    // startupCpuMs is optional (results written before it existed) but, when present, a number or null.
+    const old = sampleResults() as any;
+    for (const run of old.runs) for (const n of run.converge?.nodes ?? []) delete n.startupCpuMs;
+    expect(() => parseResults(JSON.stringify(old))).not.toThrow();
+    const badStart = sampleResults() as any;
+    const withNodes = badStart.runs.findIndex((run: any) => run.converge?.nodes?.length);
+    badStart.runs[withNodes].converge.nodes[0].startupCpuMs = 'slow';
+    expect(() => parseResults(JSON.stringify(badStart))).toThrow(new RegExp(`runs\\[${withNodes}\\]\\.converge\\.nodes\\[0\\]\\.startupCpuMs must be a number or null`));
     const dup = sampleResults();
     dup.runs[1].id = dup.runs[0].id;
     expect(() => parseResults(JSON.stringify(dup))).toThrow(/unique/);

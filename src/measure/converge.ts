@@ -144,7 +144,13 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
   }
 
   const own = watcher.listeningFromDaemons();
-  if (own !== undefined && own <= labT0) {
+  const lastListen = s.fresh ? undefined : watcher.listeningFromDaemons(true);
+  if (lastListen !== undefined && lastListen > labT0) {
+    // A running lab changed since its deploy (a drill restarted a daemon): measuring from the deploy's
+    // t0 would add the lab's age to every time. Every daemon has been listening since the last restart.
+    t0 = lastListen;
+    t0Source = 'last daemon to (re)start listening, from its own log (the lab changed since its deploy)';
+  } else if (own !== undefined && own <= labT0) {
     t0 = own;
     t0Source = 'last daemon to listen, from its own log';
   }
@@ -152,7 +158,10 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
     watcher.exps,
     watcher.obs.filter((o) => o.t <= endT),
   );
-  const rel = (t: bigint | null | undefined) => (t === null || t === undefined ? null : Number(nsToMs(t - t0).toFixed(3)));
+  // Running lab measured from a restart: a node that held every route throughout (RFC 4724 kept them
+  // while the daemon was away) completed before t0; it was converged at t0, 0 ms.
+  const rel = (t: bigint | null | undefined) =>
+    t === null || t === undefined ? null : Number(nsToMs(!s.fresh && t < t0 ? 0n : t - t0).toFixed(3));
   const allFib = watcher.exps.filter((e) => e.fib).map((e) => e.name);
   const bgpT = latest(times.bgp);
   const fibT = allFib.length ? latest(times.fib, (n) => allFib.includes(n)) : null;

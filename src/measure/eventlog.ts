@@ -18,6 +18,8 @@ export class EventLogTail {
   firstListening: bigint | undefined;
   /** CPU it had spent by then (ms), as it says. */
   startupCpuMs: number | undefined;
+  /** When it last said so: a speaker restarted (a drill) appends to the same log. */
+  lastListening: bigint | undefined;
 
   constructor(
     readonly node: string,
@@ -47,9 +49,12 @@ export class EventLogTail {
       if (ev.state === 'Established') this.sink({ ...base, kind: 'session', peer: ev.peer, up: true, state: ev.state });
       else if (ev.prev === 'Established') this.sink({ ...base, kind: 'session', peer: ev.peer, up: false, state: ev.state });
     } else this.other.push(ev);
-    if (ev.event === 'listening' && this.firstListening === undefined) {
-      this.firstListening = ev.mono;
-      this.startupCpuMs = ev.cpuMs;
+    if (ev.event === 'listening') {
+      if (this.firstListening === undefined) {
+        this.firstListening = ev.mono;
+        this.startupCpuMs = ev.cpuMs;
+      }
+      this.lastListening = ev.mono;
     }
     if (ev.event === 'start') {
       // A (re)started speaker begins with empty tables and no sessions.

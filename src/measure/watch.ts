@@ -55,6 +55,8 @@ interface Source {
   listeningAt(): bigint | undefined;
   /** CPU the daemon had spent when it started listening (ms), when it says so itself (bgplab). */
   startupCpuMs?(): number | undefined;
+  /** When the daemon last (re)started listening, when its log tells restarts apart (bgplab). */
+  lastListeningAt?(): bigint | undefined;
   /** How this source measures, for the record. */
   method: { bgp: string; resolutionMs: number };
 }
@@ -103,6 +105,9 @@ class BgplabSource implements Source {
   }
   startupCpuMs(): number | undefined {
     return this.tail.startupCpuMs;
+  }
+  lastListeningAt(): bigint | undefined {
+    return this.tail.lastListening;
   }
 }
 
@@ -381,10 +386,11 @@ export class LabWatcher {
     return this.sources.get(node)?.startupCpuMs?.() ?? null;
   }
 
-  listeningFromDaemons(): bigint | undefined {
+  listeningFromDaemons(latest = false): bigint | undefined {
     let max: bigint | undefined;
     for (const n of this.state.nodes) {
-      const t = this.sources.get(n.name)?.listeningAt();
+      const src = this.sources.get(n.name);
+      const t = latest ? (src?.lastListeningAt?.() ?? src?.listeningAt()) : src?.listeningAt();
       if (t === undefined) return undefined;
       if (max === undefined || t > max) max = t;
     }

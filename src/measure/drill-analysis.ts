@@ -44,10 +44,55 @@ export interface DrillInput {
   notes: Array<{ t: bigint; what: string }>;
 }
 
+/**
+ * How close a kernel delete and an add of the same prefix on the same node must be to count as one
+ * replacement. FRR's zebra changes a route's next hop by deleting the route and adding it again (a few
+ * µs apart in `ip monitor`), where bgplab and BIRD replace it in one netlink message; no probe can fall
+ * into such a gap, and counting it made FRR clients "lose" routes in drills where nothing was lost.
+ */
+export const REPLACE_WINDOW_NS = 2_000_000n;
+
+/**
+ * Kernel route changes with each delete that the same prefix's add follows within REPLACE_WINDOW_NS on
+ * the same node taken out, with that add (a replacement, not a loss). Input sorted by time; pure.
+ */
+export function coalesceReplacements(sorted: readonly Observation[], windowNs: bigint = REPLACE_WINDOW_NS): Observation[] {
+  // For each fib observation, the prefixes to drop from it.
+  const drop = new Map<number, Set<string>>();
+  for (let i = 0; i < sorted.length; i++) {
+    const del = sorted[i];
+    if (del.kind !== 'fib' || del.op !== 'del') continue;
+    for (const prefix of del.prefixes) {
+      for (let j = i + 1; j < sorted.length && sorted[j].t - del.t <= windowNs; j++) {
+        const o = sorted[j];
+        if (o.node !== del.node || o.kind !== 'fib' || !o.prefixes.includes(prefix)) continue;
+        if (o.op === 'add' && !drop.get(j)?.has(prefix)) {
+          for (const k of [i, j]) {
+            if (!drop.has(k)) drop.set(k, new Set());
+            drop.get(k)!.add(prefix);
+          }
+        }
+        break; // the next change of this prefix decides: an add pairs, a second delete does not
+      }
+    }
+  }
+  if (drop.size === 0) return [...sorted];
+  const out: Observation[] = [];
+  sorted.forEach((o, i) => {
+    const gone = drop.get(i);
+    if (!gone || o.kind !== 'fib') out.push(o);
+    else {
+      const left = o.prefixes.filter((p) => !gone.has(p));
+      if (left.length > 0) out.push({ ...o, prefixes: left });
+    }
+  });
+  return out;
+}
+
 export function analyzeDrill(d: DrillInput): DrillResult {
   const ms = (t: bigint) => nsToMs(t - d.faultAt);
   const timeline: Array<{ t: bigint; what: string }> = [...d.notes];
-  const sorted = sortObservations(d.obs);
+  const sorted = coalesceReplacements(sortObservations(d.obs));
 
   // Detection: peers of the target whose session to it leaves Established after the fault.
   const peersOfTarget = d.exps.filter((e) => e.name !== d.target.name && e.peers.includes(d.target.address));

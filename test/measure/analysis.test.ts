@@ -1,6 +1,6 @@
 /** Pure replay of observations: convergence times, and drill detection, route loss and probe loss. */
 import { describe, expect, it } from 'vitest';
-import { analyzeDrill, type DrillInput } from '../../src/measure/drill-analysis.js';
+import { analyzeDrill, coalesceReplacements, type DrillInput } from '../../src/measure/drill-analysis.js';
 import { completionTimes, latest, type NodeExpectation, type Observation } from '../../src/measure/observations.js';
 
 const ms = (x: number) => BigInt(Math.round(x * 1e6));
@@ -77,6 +77,32 @@ describe('drill analysis', () => {
     expect(r.detection).toMatchObject({ detected: 3, peers: 3 });
     expect(r.reconvergeMs).toBeCloseTo(1000, 3);
     expect(r.verdict).toBe(`no route lost, 0 of ${r.probes.sent.toLocaleString('en-US')} probes lost`);
+  });
+
+  it("FRR's delete-then-add of a route (a replacement) is not a loss; a real gap still is", () => {
+    const obs = converged(100);
+    const us = (x: number): bigint => ms(8000) + BigInt(x * 1000);
+    // Client a (zebra): the next hop of B moves to the other reflector as delete + add 40 µs apart.
+    obs.push({ t: us(0), node: 'a', kind: 'fib', op: 'del', prefixes: ['B', 'C'] });
+    obs.push({ t: us(40), node: 'a', kind: 'fib', op: 'add', prefixes: ['B'] });
+    // C comes back only 500 ms later: that is a loss (1 pair for 0.5 s).
+    obs.push({ t: ms(8500), node: 'a', kind: 'fib', op: 'add', prefixes: ['C'] });
+    const r = analyzeDrill({ ...drillInput(obs), fault: 'kill' });
+    expect(r.routesLost.peak).toBe(1);
+    expect(r.routesLost.nodeSeconds).toBeCloseTo(0.5, 6);
+    expect(r.routesLost.nodesAffected).toBe(1);
+  });
+
+  it('pairs a delete only with the next change of the same prefix on the same node, within the window', () => {
+    const t = (x: number): bigint => BigInt(x);
+    const obs: Observation[] = [
+      { t: t(0), node: 'a', kind: 'fib', op: 'del', prefixes: ['P'] },
+      { t: t(10), node: 'b', kind: 'fib', op: 'add', prefixes: ['P'] }, // other node: no pair
+      { t: t(20), node: 'a', kind: 'fib', op: 'add', prefixes: ['P', 'Q'] }, // pairs for P only
+      { t: t(30), node: 'a', kind: 'fib', op: 'del', prefixes: ['Q'] },
+      { t: t(30 + 3_000_000), node: 'a', kind: 'fib', op: 'add', prefixes: ['Q'] }, // 3 ms later: a loss
+    ];
+    expect(coalesceReplacements(obs)).toEqual([obs[1], { ...obs[2], prefixes: ['Q'] }, obs[3], obs[4]]);
   });
 
   it('a reflector frozen: every remote route leaves every client, counted in node-prefix-seconds', () => {

@@ -85,6 +85,8 @@ describe.skipIf(skip)('eBGP over IPv6 transport, then iBGP', () => {
     expect(v6).toMatchObject({ peer: na.ipv6, nextHop: na.ipv6 });
     expect(v4?.attributes.asPath).toEqual([{ type: 'AS_SEQUENCE', asns: [65001] }]);
     // What the external peer stores gets its own LOCAL_PREF (100); what goes on the wire has none: see below.
+    // c's routes reach b on their own session: wait for the kernel to hold both (this raced).
+    await waitFor('b has a and c routes in its kernel', async () => (await kernelRoutes(nb.ns, '-4')).length === 2 && (await kernelRoutes(nb.ns, '-6')).length === 2, 15_000);
     expect(await kernelRoutes(nb.ns, '-4')).toEqual([`10.244.1.0/26 via ${na.ipv4}`, `10.244.3.0/26 via ${nodes[2].ipv4}`]);
     expect(await kernelRoutes(nb.ns, '-6')).toEqual([`fd00:244:0:1::/122 via ${na.ipv6}`, `fd00:244:0:3::/122 via ${nodes[2].ipv6}`]);
     expect((await b.status()).peers[0]).toMatchObject({ type: 'ebgp', state: 'Established', families: ['ipv4', 'ipv6'] });

@@ -7,13 +7,19 @@
  *   - memory: <= 25 MB PSS per bgplab speaker in the mesh.
  * Needs root (network namespaces), bird2. Not a test: it prints figures.
  *
- *   node dist/bench/lab.js [--nodes 100] [--designs rr2,mesh] [--impls bgplab,bird] [--profile fast] [--timeout 120]
+ * With --idle S, each lab is kept S more seconds once converged and the CPU its daemons use meanwhile is
+ * printed per daemon and second (the cost of a converged lab standing still: keepalives and timers).
+ *
+ *   node dist/bench/lab.js [--nodes 100] [--designs rr2,mesh] [--impls bgplab,bird] [--profile fast] [--timeout 120] [--idle 10]
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { destroyLab } from '../src/lab/destroy.js';
+import { resolveLab } from '../src/lab/resolve.js';
 import { runConverge } from '../src/measure/index.js';
+import { sumUsage } from '../src/measure/proc.js';
 import type { ConvergeResult } from '../src/report/schema.js';
 import { generateLab } from '../src/topo/gen.js';
 import type { NodeImpl, TimersProfileName } from '../src/topo/model.js';
@@ -26,6 +32,7 @@ const { values } = parseArgs({
     impls: { type: 'string', default: 'bgplab,bird' },
     profile: { type: 'string', default: 'fast' },
     timeout: { type: 'string', default: '120' },
+    idle: { type: 'string', default: '0' },
   },
 });
 
@@ -37,6 +44,8 @@ const nodes = Number(values.nodes);
 if (!Number.isInteger(nodes) || nodes < 3 || nodes > 500) fail(`--nodes ${values.nodes}: must be an integer 3..500`);
 const timeoutS = Number(values.timeout);
 if (!(timeoutS > 0 && timeoutS <= 3600)) fail(`--timeout ${values.timeout}: seconds, 1..3600`);
+const idleS = Number(values.idle);
+if (!(idleS >= 0 && idleS <= 600)) fail(`--idle ${values.idle}: seconds, 0..600`);
 const designs = values.designs.split(',').map((d) => d.trim());
 for (const d of designs) if (!/^(mesh|rr[1-9])$/.test(d)) fail(`--designs ${d}: mesh or rrR (e.g. rr2)`);
 const impls = values.impls.split(',').map((i) => i.trim()) as NodeImpl[];
@@ -48,6 +57,13 @@ interface Row {
   design: string;
   impl: NodeImpl;
   r: ConvergeResult;
+  /** CPU per daemon per second while the converged lab stood still (--idle), ms/s. */
+  idleMsPerS?: number;
+}
+
+/** CPU (ms) of every daemon of a running lab, summed. */
+function labCpuMs(lab: string): number {
+  return resolveLab({ lab }).nodes.reduce((sum, n) => sum + (sumUsage(n.daemon?.processes.map((p) => p.pid) ?? []).cpuMs ?? 0), 0);
 }
 const rows: Row[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'bgplab-benchlab-'));
@@ -64,8 +80,19 @@ try {
       const file = join(dir, `${name}.clab.yml`);
       writeLab(spec, file);
       process.stderr.write(`bench/lab: ${design} ${impl} ${nodes} nodes...\n`);
-      const r = await runConverge({ topologyFile: file, timeoutMs: timeoutS * 1000, probePairs: 4, capture: false });
-      rows.push({ design, impl, r });
+      const r = await runConverge({ topologyFile: file, timeoutMs: timeoutS * 1000, probePairs: 4, capture: false, keep: idleS > 0 });
+      let idleMsPerS: number | undefined;
+      if (idleS > 0) {
+        try {
+          const before = labCpuMs(name);
+          const t = performance.now();
+          await new Promise((res) => setTimeout(res, idleS * 1000));
+          idleMsPerS = (labCpuMs(name) - before) / ((performance.now() - t) / 1000) / r.nodes.length;
+        } finally {
+          await destroyLab({ name, graceMs: 2000 });
+        }
+      }
+      rows.push({ design, impl, r, idleMsPerS });
     }
   }
 } finally {
@@ -78,8 +105,8 @@ const cpuS = (r: ConvergeResult): number => (r.cpu.totalMs ?? r.nodes.reduce((s,
 const pss = (r: ConvergeResult): number[] => r.nodes.map((n) => n.pssBytes ?? 0).filter((v) => v > 0);
 
 console.log(`\nlab benchmark: ${nodes} nodes, profile ${values.profile}, t0 = every daemon listening\n`);
-console.log('design  impl     sessions     deploy     bgp        fib        dataplane  cpu-s   pss/daemon (max)');
-for (const { design, impl, r } of rows) {
+console.log(`design  impl     sessions     deploy     bgp        fib        dataplane  cpu-s   pss/daemon (max)${idleS > 0 ? '    idle cpu/daemon' : ''}`);
+for (const { design, impl, r, idleMsPerS } of rows) {
   const p = pss(r);
   const pssText = p.length ? `${mb(p.reduce((a, b) => a + b, 0) / p.length)} (${mb(Math.max(...p))})` : '-';
   console.log(
@@ -92,7 +119,7 @@ for (const { design, impl, r } of rows) {
       ms(r.convergence.fibMs).padEnd(10),
       ms(r.convergence.dataplaneMs).padEnd(10),
       cpuS(r).toFixed(2).padEnd(7),
-      pssText,
+      idleMsPerS === undefined ? pssText : `${pssText.padEnd(18)} ${idleMsPerS.toFixed(1)} ms/s`,
     ].join(' '),
   );
 }

@@ -7,7 +7,7 @@ import ipaddr from 'ipaddr.js';
 import { kernelRoutes, queryStatus } from '../daemons/index.js';
 import type { DaemonStatus, KernelRoute, PeerState } from '../daemons/types.js';
 import { netnsExists } from '../sys/netns.js';
-import { isRunning } from '../sys/proc.js';
+import { isOurs, sameProcess } from '../sys/proc.js';
 import { mapLimit } from './limit.js';
 import { NodeNotFound } from './resolve.js';
 import { recordedSpawns, type LabState, type NodeState } from './state.js';
@@ -29,7 +29,7 @@ export interface NodeInspect {
 export function inspectLab(state: LabState): NodeInspect[] {
   return state.nodes.map((n) => {
     const procs = n.daemon?.processes ?? recordedSpawns(n.runDir);
-    const alive = procs.filter(isRunning);
+    const alive = procs.filter(isOurs);
     let run: NodeRunState;
     if (state.runtime === 'netns' && !netnsExists(n.ns)) run = 'missing';
     else if (procs.length === 0) run = state.status === 'deploying' ? 'starting' : 'exited';
@@ -193,7 +193,7 @@ export async function labStatus(
  */
 export function whyUnanswered(n: NodeState, err: Error): string {
   const procs = n.daemon?.processes ?? [];
-  const dead = procs.filter((p) => !isRunning(p));
+  const dead = procs.filter((p) => !sameProcess(p));
   if (procs.length > 0 && dead.length === procs.length) return `${n.impl} not running (pid ${dead.map((p) => p.pid).join(',')} exited)`;
   if (dead.length > 0) return `${n.impl}: pid ${dead.map((p) => p.pid).join(',')} exited; ${err.message}`;
   return err.message;

@@ -62,6 +62,20 @@ export function isRunning(id: ProcIdentity): boolean {
   return id.match !== '' && cmd.join('\0').includes(id.match);
 }
 
+/**
+ * Ours to signal: the recorded process (same PID and start time, not a zombie) whose command line is
+ * ours or reads empty. Empty happens while a process execs or exits, and for seconds at a time right
+ * after a launch on a loaded machine (seen with FRR's bgpd); the start time alone already rules out a
+ * reused PID. A command line that reads as something else is left alone.
+ */
+export function isOurs(id: ProcIdentity): boolean {
+  if (!sameProcess(id)) return false;
+  const cmd = readCmdline(id.pid);
+  if (!cmd) return false;
+  if (cmd.every((s) => s === '')) return true;
+  return cmd.includes(LAUNCHER_MARK) || (id.match !== '' && cmd.join('\0').includes(id.match));
+}
+
 /** Whether the PID exists at all (ignores identity; zombies count as gone). */
 export function pidExists(pid: number): boolean {
   const st = readStat(pid);
@@ -95,14 +109,7 @@ export type TerminateResult = 'gone' | 'not-ours' | 'terminated' | 'killed' | 's
  */
 export async function terminate(id: ProcIdentity, graceMs = 5000): Promise<TerminateResult> {
   if (!sameProcess(id)) return 'gone';
-  if (!isRunning(id)) {
-    const cmd = readCmdline(id.pid);
-    if (cmd && cmd.length > 0) return 'not-ours';
-    // Same process, empty cmdline: exiting, or in the middle of an exec. Look again shortly.
-    await waitUntil(() => !sameProcess(id) || isRunning(id), { timeoutMs: Math.min(graceMs, 1000), intervalMs: 10 });
-    if (!sameProcess(id)) return 'gone';
-    if (!isRunning(id)) return 'stuck';
-  }
+  if (!isOurs(id)) return sameProcess(id) ? 'not-ours' : 'gone';
   try {
     process.kill(id.pid, 'SIGTERM');
   } catch {
@@ -119,7 +126,7 @@ export async function terminate(id: ProcIdentity, graceMs = 5000): Promise<Termi
 
 /** Send a signal to a recorded process if it is still ours; returns whether it was sent. */
 export function signalIfOurs(id: ProcIdentity, signal: NodeJS.Signals): boolean {
-  if (!isRunning(id)) return false;
+  if (!isOurs(id)) return false;
   try {
     process.kill(id.pid, signal);
     return true;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launch, launchLine, LAUNCHER_MARK, shQuote } from '../../src/sys/launcher.js';
-import { identify, isRunning, listeningTcpPorts, logExcerpt, readStat, sameProcess, terminate, waitUntil } from '../../src/sys/proc.js';
+import { identify, isOurs, isRunning, listeningTcpPorts, logExcerpt, readStat, sameProcess, signalIfOurs, terminate, waitUntil } from '../../src/sys/proc.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bgplab-t-proc-'));
 /** The launched shell creates the log itself, a moment after answering the PID. */
@@ -61,6 +61,19 @@ describe('launched processes', () => {
     expect(await terminate({ pid, startTime: st.startTime, match: 'bird' }, 100)).toBe('not-ours');
     expect(sameProcess({ pid, startTime: st.startTime, match: 'sleep' })).toBe(true);
     expect(await terminate({ pid, startTime: st.startTime, match: 'sleep' }, 2000)).toBe('terminated');
+  });
+
+  it('stops a recorded process whose command line reads empty (as FRR daemons can right after launch)', async () => {
+    // perl clears its own command line: /proc/PID/cmdline reads empty while the process runs on.
+    const pid = await launch('perl', ['-e', '$0 = ""; print "cleared\\n"; sleep 30', 'emptycmd-30.301'], { logFile: join(dir, 'empty.log') });
+    const id = { ...identify(pid, 'emptycmd-30.301')! };
+    await waitUntil(() => readLog(join(dir, 'empty.log')).includes('cleared'), { timeoutMs: 5000 });
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, '')).toBe('');
+    expect(isOurs(id)).toBe(true);
+    expect(signalIfOurs(id, 'SIGCONT')).toBe(true);
+    // It was left running as 'not-ours' before, and so outlived `destroy`.
+    expect(await terminate(id, 2000)).toBe('terminated');
+    expect(sameProcess(id)).toBe(false);
   });
 
   it('rejects a launch into a missing directory and keeps serving the next ones', async () => {

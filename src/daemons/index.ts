@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { run } from '../sys/exec.js';
-import { isRunning, listeningTcpPorts, logExcerpt, sameProcess, terminate, waitUntil, type TerminateResult } from '../sys/proc.js';
+import { listeningTcpPorts, logExcerpt, sameProcess, terminate, waitUntil, type TerminateResult } from '../sys/proc.js';
 import { bgplabStatus, startBgplab } from './bgplab.js';
 import { birdStatus, startBird } from './bird.js';
 import { DaemonError } from './common.js';
@@ -53,15 +53,10 @@ export function queryStatus(h: DaemonHandle, timeoutMs = 5000): Promise<DaemonSt
   }
 }
 
-/** Whether every process of the daemon still runs (same PID, start time and command line). */
-export function daemonRunning(h: DaemonHandle): boolean {
-  return h.processes.length > 0 && h.processes.every(isRunning);
-}
-
 /**
- * Whether every process of the daemon still exists (same PID and start time). Unlike daemonRunning it
- * does not read the command line, which a process in the middle of an exec may show empty: use it to
- * decide that a daemon died.
+ * Whether every process of the daemon still exists (same PID and start time). It does not read the
+ * command line, which a process in the middle of an exec may show empty: use it to decide that a
+ * daemon died.
  */
 export function daemonAlive(h: DaemonHandle): boolean {
   return h.processes.length > 0 && h.processes.every(sameProcess);

@@ -379,13 +379,9 @@ export class LabWatcher {
 
   /**
    * t0, the moment every daemon was listening, from the daemons' own records (speaker `listening`
-   * events, BIRD's `Started` log line) when every node has one; undefined otherwise.
+   * events, BIRD's `Started` log line) when every node has one; undefined otherwise. `latest`: from
+   * each daemon's last (re)start where its log tells restarts apart (a running lab after a drill).
    */
-  /** CPU a node's daemon spent to start listening (ms), when the daemon records it (bgplab); else null. */
-  startupCpuMs(node: string): number | null {
-    return this.sources.get(node)?.startupCpuMs?.() ?? null;
-  }
-
   listeningFromDaemons(latest = false): bigint | undefined {
     let max: bigint | undefined;
     for (const n of this.state.nodes) {
@@ -396,6 +392,11 @@ export class LabWatcher {
     }
     return max;
   }
+  /** CPU a node's daemon spent to start listening (ms), when the daemon records it (bgplab); else null. */
+  startupCpuMs(node: string): number | null {
+    return this.sources.get(node)?.startupCpuMs?.() ?? null;
+  }
+
 
   methods(): { bgp: string; resolutionMs: number } {
     const ms = new Set<string>();

@@ -51,15 +51,20 @@ export function sameProcess(id: ProcIdentity): boolean {
   return !!st && st.state !== 'Z' && st.state !== 'X' && st.startTime === id.startTime;
 }
 
+/**
+ * What the recorded process's command line says: ours (the daemon, or forked by our launcher and not
+ * yet exec'ed), empty (exiting or mid-exec), another program's, or unreadable (gone).
+ */
+function cmdlineOf(id: ProcIdentity): 'ours' | 'empty' | 'other' | undefined {
+  const cmd = readCmdline(id.pid);
+  if (!cmd) return undefined;
+  if (cmd.every((s) => s === '')) return 'empty';
+  return cmd.includes(LAUNCHER_MARK) || (id.match !== '' && cmd.join('\0').includes(id.match)) ? 'ours' : 'other';
+}
+
 /** True when the PID still runs the very process we recorded (not a zombie, not a reused PID). */
 export function isRunning(id: ProcIdentity): boolean {
-  if (!sameProcess(id)) return false;
-  const cmd = readCmdline(id.pid);
-  if (!cmd) return false;
-  // Forked by our launcher but not yet exec'ed: it is ours (same PID and start time), about to become the daemon.
-  if (cmd.includes(LAUNCHER_MARK)) return true;
-  // An exiting process has an empty cmdline; a match must be non-empty to count.
-  return id.match !== '' && cmd.join('\0').includes(id.match);
+  return sameProcess(id) && cmdlineOf(id) === 'ours';
 }
 
 /**
@@ -70,10 +75,8 @@ export function isRunning(id: ProcIdentity): boolean {
  */
 export function isOurs(id: ProcIdentity): boolean {
   if (!sameProcess(id)) return false;
-  const cmd = readCmdline(id.pid);
-  if (!cmd) return false;
-  if (cmd.every((s) => s === '')) return true;
-  return cmd.includes(LAUNCHER_MARK) || (id.match !== '' && cmd.join('\0').includes(id.match));
+  const c = cmdlineOf(id);
+  return c === 'ours' || c === 'empty';
 }
 
 /** Whether the PID exists at all (ignores identity; zombies count as gone). */

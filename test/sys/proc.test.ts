@@ -7,10 +7,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { launch, launchLine, LAUNCHER_MARK, shQuote } from '../../src/sys/launcher.js';
+import { daemonEnvironment, launch, launchLine, LAUNCHER_MARK, shQuote } from '../../src/sys/launcher.js';
 import { identify, isOurs, isRunning, listeningTcpPorts, logExcerpt, readStat, sameProcess, signalIfOurs, terminate, waitUntil } from '../../src/sys/proc.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bgplab-t-proc-'));
+// Set before the first launch of this file, which starts the launcher with our environment.
+process.env.NODE_EXTRA_CA_CERTS = '/nonexistent/bgplab-test-ca.pem';
 /** The launched shell creates the log itself, a moment after answering the PID. */
 const readLog = (f: string): string => {
   try {
@@ -33,6 +35,20 @@ describe('launcher lines (pure)', () => {
       `cd '/run dir' || { echo "ERR cd"; continue; }; 'nice' '-n' '20' 'bird' '-c' '/x y/bird.conf' >>'/l/bird.log' 2>&1 </dev/null & echo "PID $!"`,
     );
     expect(launchLine('true', [], { logFile: '/l', niceIncrement: 0 })).toContain(`cd '/' ||`);
+  });
+});
+
+describe('daemon environment', () => {
+  it('drops NODE_EXTRA_CA_CERTS (each Node speaker would parse the bundle at start) and keeps the rest', () => {
+    const env = daemonEnvironment({ PATH: '/bin', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', NODE_OPTIONS: '--x' });
+    expect(env).toEqual({ PATH: '/bin', NODE_OPTIONS: '--x' });
+  });
+
+  it('launched daemons do not inherit NODE_EXTRA_CA_CERTS', async () => {
+    const log = join(dir, 'env.log');
+    await launch('sh', ['-c', 'echo "ca=${NODE_EXTRA_CA_CERTS-unset} path=${PATH:+set}"'], { logFile: log });
+    expect(await waitUntil(() => readLog(log).includes('ca='), { timeoutMs: 5000, intervalMs: 20 })).toBe(true);
+    expect(readLog(log).trim()).toBe('ca=unset path=set');
   });
 });
 

@@ -207,6 +207,15 @@ class FamilyTable {
   base = 0;
   /** Highest cursor any peer reached: entries below it were consumed by someone. */
   flushedTo = 0;
+  /**
+   * Absolute position of the latest log entry an iBGP peer may need, -1 none. Only a reflector passes
+   * iBGP-learned routes to iBGP peers (RFC 4271 §9.2, RFC 4456 §6): elsewhere a change between two
+   * iBGP-learned best paths (or none) is quiet for them, and a full-mesh speaker's log is all quiet
+   * entries but its own routes. Peers with nothing loud past their cursor skip the log without a scan.
+   */
+  lastIbgpLoud = -1;
+  /** Log end at the last skipQuietChanges() that moved cursors. */
+  quietSkippedTo = 0;
   upPeers = 0;
   dirty: Dest[] = [];
   constructor(readonly family: Family) {}
@@ -257,6 +266,8 @@ export class Rib {
   readonly routerId: string;
   readonly asn: number;
   readonly clusterId: string | undefined;
+  private version = 0;
+  private ebgpUp = 0;
   private readonly selfAddresses = new Set<string>();
   private readonly peers = new Map<string, Peer>();
   private readonly tables: [FamilyTable, FamilyTable] = [new FamilyTable('ipv4'), new FamilyTable('ipv6')];
@@ -348,6 +359,16 @@ export class Rib {
     this.peers.delete(id);
   }
 
+  /**
+   * Changes whenever a flush may have something new for some peer: a change an iBGP peer may need (see
+   * FamilyTable.lastIbgpLoud), any change while an eBGP peer is up, a session up, a refresh. A caller
+   * that flushed every peer hasPending() named while the version was V may skip passes until it moves:
+   * a full-mesh speaker learning 200 routes from 99 peers does not walk its 99 peers 200 times.
+   */
+  get outputVersion(): number {
+    return this.version;
+  }
+
   /** The session is Established: the peer gets a full-table dump and End-of-RIB at its next flush. */
   peerUp(id: string, options: PeerUpOptions = {}): void {
     const peer = this.requirePeer(id);
@@ -363,6 +384,8 @@ export class Rib {
     }
     peer.up = true;
     peer.as4 = options.as4 ?? true;
+    if (peer.ebgp) this.ebgpUp++;
+    this.version++;
     for (const family of families) {
       if (!peer.families.includes(family)) continue; // never offered, cannot have been negotiated
       const fi = FAMILY_INDEX[family];
@@ -430,6 +453,8 @@ export class Rib {
       }
     }
     peer.up = false;
+    if (peer.ebgp) this.ebgpUp--;
+    this.version++;
   }
 
   /**
@@ -704,6 +729,7 @@ export class Rib {
       const fi = familyIndex('families', family);
       if (peer.negotiated[fi]) peer.dump[fi] = 2;
     }
+    this.version++;
   }
 
   /** True when flush(peerId) may have something to send. */
@@ -713,9 +739,38 @@ export class Rib {
     for (let fi = 0; fi < 2; fi++) {
       if (!peer.negotiated[fi]) continue;
       const table = this.tables[fi];
-      if (peer.dump[fi] !== 0 || peer.cursor[fi] < table.base + table.log.length) return true;
+      if (peer.dump[fi] !== 0) return true;
+      const cursor = peer.cursor[fi];
+      if (cursor < table.base + table.log.length && (peer.ebgp || table.lastIbgpLoud >= cursor)) return true;
     }
     return false;
+  }
+
+  /**
+   * Moves every iBGP peer past log entries that are all quiet for it (see FamilyTable.lastIbgpLoud), as
+   * a flush would with nothing to send, so the log can be compacted. Call once per processing pass,
+   * after flushing the peers hasPending() named. O(peers), no scan of the log, and only once at least
+   * QUIET_SKIP_MIN entries came since the last time: a few quiet entries may wait in the log.
+   */
+  skipQuietChanges(): void {
+    for (let fi = 0; fi < 2; fi++) {
+      const table = this.tables[fi];
+      const end = table.base + table.log.length;
+      if (end - table.quietSkippedTo < QUIET_SKIP_MIN) continue;
+      table.quietSkippedTo = end;
+      let moved = false;
+      for (const peer of this.peers.values()) {
+        if (!peer.up || !peer.negotiated[fi] || peer.dump[fi] !== 0 || peer.ebgp) continue;
+        const cursor = peer.cursor[fi];
+        if (cursor < end && table.lastIbgpLoud < cursor) {
+          peer.cursor[fi] = end;
+          moved = true;
+        }
+      }
+      if (!moved) continue;
+      if (end > table.flushedTo) table.flushedTo = end;
+      this.compact(table, fi);
+    }
   }
 
   // ------------------------------------------------------------ inspection
@@ -828,6 +883,7 @@ export class Rib {
 
   /** Records a new best path: FIB change pending, and a log entry for the peers. */
   private setBest(table: FamilyTable, dest: Dest, best: Path<Peer> | null): void {
+    const loud = this.clusterId !== undefined || exportedToIbgp(dest.best) || exportedToIbgp(best);
     if (dest.best === null) table.bestCount++;
     else if (best === null) table.bestCount--;
     dest.best = best;
@@ -840,6 +896,9 @@ export class Rib {
       dest.seq = table.base + table.log.length;
       table.log.push(dest);
     }
+    // The destination's entry (new, or one no peer has consumed yet) now carries a loud change.
+    if (loud && dest.seq > table.lastIbgpLoud) table.lastIbgpLoud = dest.seq;
+    if (loud || this.ebgpUp > 0) this.version++;
   }
 
   /**
@@ -1031,6 +1090,14 @@ function replace(dest: Dest, old: Path<Peer>, path: Path<Peer>): void {
       return;
     }
   }
+}
+
+/** Log entries that may wait before skipQuietChanges() walks the peers (bounds a quiet log's growth). */
+const QUIET_SKIP_MIN = 256;
+
+/** A best path an iBGP peer is sent when we do not reflect: ours, or learned over eBGP (RFC 4271 §9.2). */
+function exportedToIbgp(best: Path<Peer> | null): boolean {
+  return best !== null && (best.peer === null || best.peer.ebgp);
 }
 
 function resetLog(table: FamilyTable): void {

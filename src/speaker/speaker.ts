@@ -98,6 +98,8 @@ export class Speaker implements SessionHost {
   private fib: KernelFib | undefined;
   private control: ControlServer | undefined;
   private workScheduled = false;
+  /** The RIB's output version after the last pass that flushed every pending peer; -1 none. */
+  private flushedVersion = -1;
   private stopping = false;
   private readonly startedAt = Date.now();
   /** nextHopSelf each peer is registered with in the RIB (re-registered when it changes). */
@@ -524,8 +526,17 @@ export class Speaker implements SessionHost {
 
   /** Send every peer what the RIB says it must be sent; push best-path changes to the FIB and log. */
   private work(): void {
+    const version = this.rib.outputVersion;
+    if (version !== this.flushedVersion) this.flushPeers(version);
+    this.rib.skipQuietChanges();
+    this.applyBestChanges();
+  }
+
+  /** Flush every peer the RIB has output for (`version`: the RIB's output version when the pass began). */
+  private flushPeers(version: number): void {
     const interval = this.config.advertisementIntervalMs;
     const now = interval > 0 ? performance.now() : 0;
+    let deferred = false;
     for (const s of this.sessions.values()) {
       const neg = s.negotiated;
       if (!neg || !s.established || !this.ribUp.has(s.address) || !this.rib.hasPending(s.address)) continue;
@@ -535,6 +546,7 @@ export class Speaker implements SessionHost {
         const last = this.lastAdvertAt.get(s.address);
         if (last !== undefined && now - last < interval) {
           this.armAdvertTimer(s.address, interval - (now - last));
+          deferred = true;
           continue;
         }
         this.lastAdvertAt.set(s.address, now);
@@ -559,6 +571,12 @@ export class Speaker implements SessionHost {
       }
       s.writeMany(out);
     }
+    // Nothing deferred: until the RIB's output version moves, no peer has anything new.
+    this.flushedVersion = deferred ? -1 : version;
+  }
+
+  /** Best-path changes of the pass to the kernel and the event log (and the compaction timer). */
+  private applyBestChanges(): void {
     const changes = this.rib.takeBestChanges();
     if (changes.length === 0) return;
     for (const g of changes) this.changesSinceCompact += g.prefixes.length;

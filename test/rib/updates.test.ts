@@ -344,3 +344,148 @@ describe('update generation against a fresh full table (randomized)', () => {
     );
   });
 });
+
+// ---------------------------------------------------------------- quiet changes (no reflection)
+
+type MeshOp =
+  | { kind: 'announce'; from: number; start: number; count: number; variant: number }
+  | { kind: 'withdraw'; from: number; start: number; count: number }
+  | { kind: 'originate'; start: number; count: number }
+  | { kind: 'unoriginate'; start: number; count: number }
+  | { kind: 'pass' }
+  | { kind: 'bounce'; to: number };
+
+/** Senders: two iBGP peers and one eBGP peer. Receivers: two iBGP peers and one eBGP peer. */
+const MESH_FROM = [
+  { address: '10.0.1.1', asn: AS },
+  { address: '10.0.1.2', asn: AS },
+  { address: '10.0.1.3', asn: 65001 },
+];
+const MESH_TO = [
+  { address: '10.0.2.1', asn: AS },
+  { address: '10.0.2.2', asn: AS },
+  { address: '10.0.2.3', asn: 65002 },
+];
+const MESH_POOL = 200;
+const meshPrefix = (i: number) => `10.200.${i}.0/24`;
+
+const meshOpArb: fc.Arbitrary<MeshOp> = fc.oneof(
+  fc.record({ kind: fc.constant('announce' as const), from: fc.nat(2), start: fc.nat(MESH_POOL - 1), count: fc.integer({ min: 1, max: 80 }), variant: fc.nat(2) }),
+  fc.record({ kind: fc.constant('withdraw' as const), from: fc.nat(2), start: fc.nat(MESH_POOL - 1), count: fc.integer({ min: 1, max: 80 }) }),
+  fc.record({ kind: fc.constant('originate' as const), start: fc.nat(MESH_POOL - 1), count: fc.integer({ min: 1, max: 20 }) }),
+  fc.record({ kind: fc.constant('unoriginate' as const), start: fc.nat(MESH_POOL - 1), count: fc.integer({ min: 1, max: 20 }) }),
+  fc.record({ kind: fc.constant('pass' as const) }),
+  fc.record({ kind: fc.constant('bounce' as const), to: fc.nat(2) }),
+);
+
+function meshRib(): Rib {
+  const r = new Rib({ routerId: '10.0.0.1', asn: AS });
+  for (const p of [...MESH_FROM, ...MESH_TO]) {
+    r.addPeer({ address: p.address, asn: p.asn, routerId: p.address, nextHopSelf: { ipv4: '10.0.0.1', ipv6: 'fd00::1' }, families: ['ipv4'] });
+    r.peerUp(p.address);
+  }
+  return r;
+}
+
+describe('quiet changes on a speaker that does not reflect (RFC 4271 §9.2)', () => {
+  it('a full-mesh speaker skips iBGP-learned changes for its iBGP peers without scanning, and still sends its own routes and withdrawals', () => {
+    const r = meshRib();
+    const [A, B] = MESH_FROM.map((p) => p.address);
+    const [X, Y, E] = MESH_TO.map((p) => p.address);
+    for (const p of MESH_TO) r.flush(p.address);
+    r.applyUpdate(A, 'ipv4', { origin: 0, asPath: [], nextHop: A, localPref: 100 }, nlri('10.1.0.0/24'), []);
+    r.applyUpdate(B, 'ipv4', { origin: 0, asPath: [], nextHop: B, localPref: 200 }, nlri('10.1.0.0/24'), []);
+    expect(r.hasPending(X)).toBe(false); // iBGP-learned: never to an iBGP peer without reflection
+    expect(r.hasPending(Y)).toBe(false);
+    expect(r.hasPending(E)).toBe(true); // but to the eBGP peer
+    r.skipQuietChanges();
+    expect(r.hasPending(X)).toBe(false);
+    expect(summary(r.flush(E)).announce).toEqual({ '10.1.0.0/24': undefined });
+    // Our own block goes to everyone; once it loses to a learned path it is withdrawn from iBGP peers.
+    r.originate(['10.1.0.0/24']);
+    expect(r.hasPending(X)).toBe(true);
+    expect(summary(r.flush(X)).announce).toEqual({ '10.1.0.0/24': undefined });
+    r.applyUpdate(B, 'ipv4', null, [], nlri('10.1.0.0/24'));
+    r.withdrawOriginated(['10.1.0.0/24']);
+    expect(r.best('10.1.0.0/24')?.peer).toBe(A); // learned again: quiet for Y, not for X, which had ours
+    expect(r.hasPending(X)).toBe(true);
+    expect(summary(r.flush(X))).toEqual({ announce: {}, withdraw: ['10.1.0.0/24'], eor: [] });
+  });
+
+  it('the output version moves only when some peer may have something new', () => {
+    const r = new Rib({ routerId: '10.0.0.1', asn: AS });
+    const [A, B] = MESH_FROM.map((p) => p.address);
+    for (const p of [A, B]) r.addPeer({ address: p, asn: AS, routerId: p, nextHopSelf: { ipv4: '10.0.0.1' }, families: ['ipv4'] });
+    r.addPeer({ address: '10.0.2.3', asn: 65002, routerId: '10.0.2.3', nextHopSelf: { ipv4: '10.0.0.1' }, families: ['ipv4'] });
+    r.peerUp(A);
+    r.peerUp(B);
+    let v = r.outputVersion;
+    r.applyUpdate(A, 'ipv4', { origin: 0, asPath: [], nextHop: A, localPref: 100 }, nlri('10.1.0.0/24'), []);
+    expect(r.outputVersion).toBe(v); // iBGP-learned, iBGP peers only: quiet
+    r.originate(['10.9.0.0/24']);
+    expect(r.outputVersion).not.toBe(v); // ours goes to everyone
+    v = r.outputVersion;
+    r.peerUp('10.0.2.3');
+    expect(r.outputVersion).not.toBe(v); // a session up: its full table
+    v = r.outputVersion;
+    r.applyUpdate(B, 'ipv4', { origin: 0, asPath: [], nextHop: B, localPref: 100 }, nlri('10.2.0.0/24'), []);
+    expect(r.outputVersion).not.toBe(v); // the eBGP peer is sent iBGP-learned routes
+    v = r.outputVersion;
+    r.dumpFor(A);
+    expect(r.outputVersion).not.toBe(v); // ROUTE-REFRESH
+  });
+
+  it('skipping quiet changes leaves every peer with what flushing every peer on every pass gives (randomized)', () => {
+    fc.assert(
+      fc.property(fc.array(meshOpArb, { minLength: 1, maxLength: 30 }), (ops) => {
+        // As the speaker: passes while the output version stands still are skipped; otherwise only
+        // what hasPending() names is flushed, then skipQuietChanges().
+        const lazy = meshRib();
+        const eager = meshRib(); // flushes every receiver on every pass
+        const lazyViews = MESH_TO.map(() => new Map<string, string>());
+        const eagerViews = MESH_TO.map(() => new Map<string, string>());
+        let flushedVersion = -1;
+        const pass = () => {
+          const version = lazy.outputVersion;
+          MESH_TO.forEach((p, i) => {
+            if (version !== flushedVersion && lazy.hasPending(p.address)) applyBatch(lazyViews[i], lazy.flush(p.address));
+            applyBatch(eagerViews[i], eager.flush(p.address));
+          });
+          flushedVersion = version;
+          lazy.skipQuietChanges();
+          lazy.takeBestChanges();
+          eager.takeBestChanges();
+        };
+        for (const op of ops) {
+          const list = [];
+          if ('start' in op) for (let i = op.start; i < Math.min(MESH_POOL, op.start + op.count); i++) list.push({ prefix: meshPrefix(i) });
+          for (const r of [lazy, eager]) {
+            if (op.kind === 'announce') {
+              const from = MESH_FROM[op.from];
+              const asPath = from.asn === AS ? [] : [{ type: 2 as const, asns: [from.asn] }];
+              r.applyUpdate(from.address, 'ipv4', { origin: 0, asPath, nextHop: from.address, localPref: 100, med: op.variant }, list, []);
+            } else if (op.kind === 'withdraw') r.applyUpdate(MESH_FROM[op.from].address, 'ipv4', null, [], list);
+            else if (op.kind === 'originate') r.originate(list.map((n) => n.prefix));
+            else if (op.kind === 'unoriginate') r.withdrawOriginated(list.map((n) => n.prefix));
+            else if (op.kind === 'bounce') {
+              r.peerDown(MESH_TO[op.to].address);
+              r.peerUp(MESH_TO[op.to].address);
+            }
+          }
+          if (op.kind === 'bounce') {
+            lazyViews[op.to].clear();
+            eagerViews[op.to].clear();
+          }
+          if (op.kind === 'pass') pass();
+        }
+        pass();
+        MESH_TO.forEach((p, i) => {
+          expect(lazy.hasPending(p.address)).toBe(false);
+          expect(lazyViews[i]).toEqual(eagerViews[i]);
+          expect(lazy.adjRibOut(p.address, 'ipv4')).toEqual(eager.adjRibOut(p.address, 'ipv4'));
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -12,6 +12,7 @@ import ipaddr from 'ipaddr.js';
 import type { ResolvedSpeakerConfig } from './config.js';
 import { canonicalAddress } from './config.js';
 import { ControlServer, type ControlRequest } from './control.js';
+import { PassEncodeCache, endOfRibMessage } from './encode-cache.js';
 import { EventLog } from './event-log.js';
 import { applyBestChangesToFib } from './fib-changes.js';
 import { PeerSession, normalizeAddress, type SessionHost } from './session.js';
@@ -20,8 +21,6 @@ import type { KernelFib } from '../fib/kernel.js';
 import { Rib } from '../rib/index.js';
 import type { Negotiated, SessionDownInfo, FsmStateName } from '../fsm/index.js';
 import {
-  encodeEndOfRib,
-  encodeUpdates,
   encodeWithdrawals,
   endOfRibFamily,
   type DecodeError,
@@ -537,6 +536,7 @@ export class Speaker implements SessionHost {
     const interval = this.config.advertisementIntervalMs;
     const now = interval > 0 ? performance.now() : 0;
     let deferred = false;
+    const cache = new PassEncodeCache();
     for (const s of this.sessions.values()) {
       const neg = s.negotiated;
       if (!neg || !s.established || !this.ribUp.has(s.address) || !this.rib.hasPending(s.address)) continue;
@@ -559,13 +559,13 @@ export class Speaker implements SessionHost {
         for (const w of batch.withdraw) for (const b of encodeWithdrawals(w.family, w.prefixes, ctx, max)) out.push(b);
         for (const g of batch.announce) {
           try {
-            for (const b of encodeUpdates(g.family, g.attrs.attrs, g.prefixes, ctx, max)) out.push(b);
+            for (const b of cache.updates(g.family, g.attrs, g.prefixes, ctx, max)) out.push(b);
           } catch (err) {
             this.log({ event: 'error', where: 'encode', peer: s.address, message: (err as Error).message, prefixes: g.prefixes.length });
           }
         }
         // RFC 4724 §4: End-of-RIB after the initial table (and after a ROUTE-REFRESH answer).
-        for (const f of batch.endOfRib) out.push(encodeEndOfRib(f));
+        for (const f of batch.endOfRib) out.push(endOfRibMessage(f));
       } catch (err) {
         this.internalError(err, `encode for ${s.address}`);
       }

@@ -238,8 +238,16 @@ export class PeerSession {
         const old = this.timers.get(key);
         if (old) clearTimeout(old);
         const t = setTimeout(() => {
-          this.timers.delete(key);
-          this.dispatch(timerExpired(a));
+          // Deliver the expiry after the I/O already waiting (libuv runs timers before polling, and
+          // immediates after): a process that waited seconds for the CPU first reads the KEEPALIVE
+          // its peer sent meanwhile or the dial that completed, so a hold timer does not expire on a
+          // live peer (RFC 4271 §8.2.2: the hold time counts from the last message received, which
+          // the kernel has) and ConnectRetry does not drop a connection that is up.
+          setImmediate(() => {
+            if (this.timers.get(key) !== t) return; // stopped or restarted meanwhile
+            this.timers.delete(key);
+            this.dispatch(timerExpired(a));
+          });
         }, Math.max(0, a.ms));
         this.timers.set(key, t);
         return;

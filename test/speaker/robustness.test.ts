@@ -118,6 +118,30 @@ describe.skipIf(skip)('speaker robustness against a scripted peer', () => {
     await waitFor('routes gone after the peer died', async () => (await kernelRoutes(nsp.ns, '-4')).filter((r) => r.includes(' via ')).length === 0);
   });
 
+  it('a speaker stalled past the hold time reads what its peer sent meanwhile before its timers decide (no spurious 4/0)', async () => {
+    // 100 speakers on 2 cores can wait seconds for the CPU; the peer kept talking all along.
+    const [nsp, , , p3] = nodes;
+    const peer = fabric.spawnIn(p3.ns, process.execPath, [script, 'session', p3.ipv4, nsp.ipv4, p3.ipv4]);
+    const send = (o: unknown): void => void peer.child.stdin?.write(JSON.stringify(o) + '\n');
+    await waitFor('session up', () => lines(peer).some((e) => e.event === 'eor'), 10_000);
+    const pid = sp.proc.pid;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // 4 s stopped (hold time 3 s), a KEEPALIVE every 500 ms waiting in its socket.
+      for (let i = 0; i < 8; i++) {
+        send({ op: 'keepalive' });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(lines(peer).filter((e) => e.event === 'notification' || e.event === 'closed')).toEqual([]);
+    expect((await sp.status()).peers.find((p) => p.address === p3.ipv4)?.state).toBe('Established');
+    peer.child.kill('SIGKILL');
+    await peer.exited;
+  });
+
   it('expires the hold timer of a silent peer (NOTIFICATION 4/0) and removes its routes', async () => {
     const [nsp, , , p3] = nodes;
     const peer = fabric.spawnIn(p3.ns, process.execPath, [script, 'session', p3.ipv4, nsp.ipv4, p3.ipv4]);

@@ -9,7 +9,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 
 export type SpeakerEvent =
   | { event: 'start'; [k: string]: unknown }
-  | { event: 'listening'; addresses: string[]; port: number; cpuMs?: number }
+  | { event: 'listening'; addresses: string[]; port: number; cpuMs?: number; codeCache?: 'used' | 'rejected' | 'none' }
   | { event: 'stop'; reason: string }
   | { event: 'session'; peer: string; state: string; prev: string; reason?: string }
   | { event: 'route'; op: 'add' | 'del'; family: 'ipv4' | 'ipv6'; prefix: string; nextHop?: string; peer?: string }

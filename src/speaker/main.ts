@@ -7,12 +7,13 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadSpeakerConfig } from './config.js';
-import { Speaker } from './speaker.js';
+import { Speaker, type CodeCacheUse } from './speaker.js';
 
 /** Run a speaker until a signal stops it. Throws ConfigError for a bad file (before anything starts). */
-export async function runSpeakerMain(configPath: string): Promise<void> {
+export async function runSpeakerMain(configPath: string, codeCache?: CodeCacheUse): Promise<void> {
   const config = loadSpeakerConfig(configPath);
   const speaker = new Speaker(config);
+  speaker.codeCache = codeCache;
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
@@ -64,11 +65,14 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
-  const file = parseArgs(process.argv.slice(2));
-  runSpeakerMain(file).catch((err: unknown) => {
+/** The command line of the speaker process (`--config FILE`); also called by dist/speaker.cjs's loader. */
+export function speakerCli(argv: string[], codeCache?: CodeCacheUse): void {
+  const file = parseArgs(argv);
+  runSpeakerMain(file, codeCache).catch((err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`bgplab speaker: ${err.message}\n`);
     else process.stderr.write(`bgplab speaker: ${(err as Error)?.message ?? String(err)}\n`);
     process.exit(2);
   });
 }
+
+if (isEntryPoint()) speakerCli(process.argv.slice(2));

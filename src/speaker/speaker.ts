@@ -88,7 +88,12 @@ const LOCAL_ADDRESSES_TTL_MS = 1000;
 
 const isLinkLocal = (a: InterfaceAddress): boolean => a.family === 'ipv6' && a.cidr.range() === 'linkLocal';
 
+/** Whether dist/speaker.cjs loaded the bundle with V8's code cache (scripts/speaker-loader.cjs). */
+export type CodeCacheUse = 'used' | 'rejected' | 'none';
+
 export class Speaker implements SessionHost {
+  /** Set by the process entry before start(); reported in the `listening` event. */
+  codeCache: CodeCacheUse | undefined;
   readonly config: ResolvedSpeakerConfig;
   readonly rib: Rib;
   readonly log_: EventLog;
@@ -191,7 +196,8 @@ export class Speaker implements SessionHost {
     }
     // CPU spent to get here (start-up: Node, modules, config, FIB child), for `bgplab converge` breakdowns.
     const cpu = process.cpuUsage();
-    this.log({ event: 'listening', addresses: bound, port, cpuMs: Math.round((cpu.user + cpu.system) / 100) / 10 });
+    const cpuMs = Math.round((cpu.user + cpu.system) / 100) / 10;
+    this.log({ event: 'listening', addresses: bound, port, cpuMs, ...(this.codeCache ? { codeCache: this.codeCache } : {}) });
   }
 
   /** Listen on `host` (undefined: the unspecified address, dual-stack); resolves with the bound family. */

@@ -1,19 +1,23 @@
 /**
- * The one-file speaker bundle (dist/speaker.cjs, built by scripts/bundle-speaker.mjs in `npm run build`)
- * that the lab launches: it must be chosen only when fresh, load none of the CLI, and behave as the lean
- * ESM entry dist/src/speaker/main.js (same messages, same exit codes, a real listening speaker, exit 0 on
- * SIGTERM). Needs a build; skips with the reason otherwise.
+ * The one-file speaker bundle (dist/speaker-main.cjs, built by scripts/bundle-speaker.mjs in `npm run
+ * build`) and its loader dist/speaker.cjs, which the lab launches: it must be chosen only when fresh,
+ * load none of the CLI, and behave as the lean ESM entry dist/src/speaker/main.js (same messages, same
+ * exit codes, a real listening speaker, exit 0 on SIGTERM). The loader compiles the bundle with the
+ * code cache of the build's training run when V8 accepts it, and as usual when it is missing or
+ * stale. Needs a build; skips with the reason otherwise.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultSpeakerEntry } from '../../src/daemons/bgplab.js';
+import { SPEAKER_NODE_FLAGS } from '../../src/speaker/node-flags.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const bundle = join(root, 'dist', 'speaker.cjs');
+const main = join(root, 'dist', 'speaker-main.cjs');
 const esm = join(root, 'dist', 'src', 'speaker', 'main.js');
 const built = existsSync(bundle) && existsSync(esm) && statSync(bundle).mtimeMs >= statSync(esm).mtimeMs;
 const skip = built ? undefined : 'no fresh dist/speaker.cjs: run npm run build';
@@ -45,7 +49,7 @@ describe.skipIf(!!skip)('speaker bundle dist/speaker.cjs', () => {
   });
 
   it('carries neither the CLI nor the YAML/JSON-schema libraries', () => {
-    const text = readFileSync(bundle, 'utf8');
+    const text = readFileSync(main, 'utf8');
     expect(text).not.toMatch(/require\("commander/);
     expect(text).not.toMatch(/require\("ajv/);
     expect(text).not.toMatch(/\bimport\.meta\b/);
@@ -64,26 +68,29 @@ describe.skipIf(!!skip)('speaker bundle dist/speaker.cjs', () => {
     expect(runEntry(bundle, ['--config', bad]).err).toMatch(/asn: 23456: AS 23456 is AS_TRANS/);
   });
 
-  it('runs a speaker that listens, logs and stops with exit 0 on SIGTERM', async () => {
+  /** Runs `entry` as the lab does until it listens; returns its `listening` event, then stops it. */
+  async function listenOnce(entry: string, name: string): Promise<Record<string, unknown>> {
     const port = await freePort();
-    const cfg = join(dir, 'speaker.json');
-    const log = join(dir, 'events.jsonl');
+    const cfg = join(dir, `${name}.json`);
+    const log = join(dir, `${name}.jsonl`);
     writeFileSync(
       cfg,
       JSON.stringify({
-        name: 't-speaker-entry',
+        name,
         routerId: '192.0.2.1',
         asn: 64512,
         listen: { addresses: ['127.0.0.1'], port },
         originate: ['10.244.0.0/26'],
         fib: false,
         blackhole: false,
-        control: join(dir, 'c.sock'),
+        control: join(dir, `${name}.sock`),
         eventLog: log,
         peers: [],
       }),
     );
-    const child = spawn(process.execPath, [bundle, '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS; // flags of its own would make V8 refuse the cache
+    const child = spawn(process.execPath, [...SPEAKER_NODE_FLAGS, entry, '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -95,14 +102,33 @@ describe.skipIf(!!skip)('speaker bundle dist/speaker.cjs', () => {
       }
       expect(listening, stderr).toBe(true);
       const lines = readFileSync(log, 'utf8').split('\n');
-      expect(JSON.parse(lines.find((l) => l.includes('"listening"'))!)).toMatchObject({ node: 't-speaker-entry', addresses: ['127.0.0.1'], port });
+      const ev = JSON.parse(lines.find((l) => l.includes('"listening"'))!) as Record<string, unknown>;
+      expect(ev).toMatchObject({ node: name, addresses: ['127.0.0.1'], port });
       // The lab tells "listening" from the log by this process's start line (src/daemons daemonListening).
       expect(JSON.parse(lines.find((l) => l.includes('"event":"start"'))!)).toMatchObject({ pid: child.pid });
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(readFileSync(log, 'utf8')).toMatch(/"event":"stop"/);
+      return ev;
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
+  }
+
+  it('runs a speaker that listens, logs and stops with exit 0 on SIGTERM, compiled from the code cache when there is one', async () => {
+    const ev = await listenOnce(bundle, 't-speaker-entry');
+    // The build trains a cache as root (network namespaces); without root there is none.
+    expect(ev.codeCache).toBe(existsSync(`${main}.cache`) ? 'used' : 'none');
+    if (process.getuid?.() === 0) expect(ev.codeCache).toBe('used');
+  });
+
+  it('a stale or damaged code cache is refused by V8 and the speaker compiles as usual', async () => {
+    const copy = join(dir, 'dist-copy');
+    mkdirSync(copy, { recursive: true });
+    copyFileSync(bundle, join(copy, 'speaker.cjs'));
+    copyFileSync(main, join(copy, 'speaker-main.cjs'));
+    writeFileSync(join(copy, 'speaker-main.cjs.cache'), Buffer.alloc(4096, 7));
+    const ev = await listenOnce(join(copy, 'speaker.cjs'), 't-speaker-entry-stale');
+    expect(ev.codeCache).toBe('rejected');
   });
 });

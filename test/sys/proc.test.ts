@@ -59,7 +59,8 @@ describe('launched processes', () => {
     const id = identify(pid, '30.123')!;
     expect(id).toBeDefined();
     await waitUntil(() => readLog(log).includes('started'), { timeoutMs: 5000 });
-    expect(isRunning(id)).toBe(true);
+    // Right after "started", sh may still be exec'ing sleep (its command line reads empty meanwhile).
+    expect(await waitUntil(() => isRunning(id), { timeoutMs: 5000, intervalMs: 10 })).toBe(true);
     // Not in our session: a Ctrl-C of our terminal never reaches it.
     const sid = (p: number): string => readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[3];
     expect(sid(pid)).not.toBe(sid(process.pid));

@@ -214,7 +214,7 @@ class FamilyTable {
    * entries but its own routes. Peers with nothing loud past their cursor skip the log without a scan.
    */
   lastIbgpLoud = -1;
-  /** Log end at the last skipQuietChanges() that moved cursors. */
+  /** Log end when skipQuietChanges() last walked the peers. */
   quietSkippedTo = 0;
   upPeers = 0;
   dirty: Dest[] = [];

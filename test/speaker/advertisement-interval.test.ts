@@ -4,12 +4,10 @@
  * interval the first change goes at once too; changes that follow within the interval wait for its end
  * and go out together, in one UPDATE when they share their attributes.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing } from '../helpers/env.js';
 import { Fabric, sleep, waitFor, type FabricNode, type SpeakerHandle, type StartedProcess } from './fabric.js';
-import { PEER_SCRIPT } from './peer-script.js';
+import { writePeerScript } from './peer-script.js';
 
 const skip = missing('root', 'ip');
 const INTERVAL_MS = 600;
@@ -34,8 +32,7 @@ describe.skipIf(skip)('advertisement interval on a reflector', () => {
 
   beforeAll(async () => {
     nodes = await fabric.create(['rr', 'a', 'b']);
-    script = join(fabric.dir, 'peer.mjs');
-    writeFileSync(script, PEER_SCRIPT);
+    script = writePeerScript(fabric.dir);
     const [nrr, a, b] = nodes;
     rr = fabric.startSpeaker(nrr, {
       routerId: nrr.ipv4,

@@ -4,14 +4,13 @@
  * next hop kept inside the AS; the status and routes CLI against the running speakers, and reset.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlRequest } from '../../src/speaker/control-client.js';
 import type { RouteEntry, RoutesResponse } from '../../src/speaker/status-types.js';
 import { missing } from '../helpers/env.js';
 import { Fabric, kernelRoutes, waitFor, type FabricNode, type SpeakerHandle } from './fabric.js';
-import { PEER_SCRIPT } from './peer-script.js';
+import { writePeerScript } from './peer-script.js';
 
 const skip = missing('root', 'ip');
 const CLI = resolve(process.cwd(), 'dist/src/cli/main.js');
@@ -40,8 +39,7 @@ describe.skipIf(skip)('eBGP over IPv6 transport, then iBGP', () => {
 
   beforeAll(async () => {
     nodes = await fabric.create(['a', 'b', 'c', 'x']);
-    script = join(fabric.dir, 'peer.mjs');
-    writeFileSync(script, PEER_SCRIPT);
+    script = writePeerScript(fabric.dir);
     const [na, nb, nc] = nodes;
     a = fabric.startSpeaker(na, {
       routerId: na.ipv4,

@@ -4,7 +4,8 @@
  * per thing it sees. MODE garbage: send 64 zero bytes; listen-garbage: accept dials and answer garbage;
  * session: a proper session, then stdin commands (announce, raw, refresh, keepalive).
  */
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 const WIRE = resolve(process.cwd(), 'dist/src/wire/index.js');
 const FSM = resolve(process.cwd(), 'dist/src/fsm/index.js');
@@ -76,3 +77,10 @@ if (mode === 'listen-garbage') {
 }
 `;
 
+
+/** Writes the scripted peer into `dir` (a test fabric's directory); returns its path. */
+export function writePeerScript(dir: string): string {
+  const file = join(dir, 'peer.mjs');
+  writeFileSync(file, PEER_SCRIPT);
+  return file;
+}

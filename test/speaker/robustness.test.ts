@@ -5,14 +5,12 @@
  * silent peer and its routes leave the kernel. The scripted peer is a small Node program built on src/wire
  * (dist), run inside the peer's namespace.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlRequest } from '../../src/speaker/control-client.js';
 import type { RoutesResponse } from '../../src/speaker/status-types.js';
 import { missing } from '../helpers/env.js';
 import { Fabric, kernelRoutes, waitFor, type FabricNode, type SpeakerHandle } from './fabric.js';
-import { PEER_SCRIPT } from './peer-script.js';
+import { writePeerScript } from './peer-script.js';
 
 const skip = missing('root', 'ip');
 const timers = { hold: 9, keepalive: 3, connectRetry: 2 };
@@ -32,8 +30,7 @@ describe.skipIf(skip)('speaker robustness against a scripted peer', () => {
 
   beforeAll(async () => {
     nodes = await fabric.create(['sp', 'p1', 'p2', 'p3']);
-    script = join(fabric.dir, 'peer.mjs');
-    writeFileSync(script, PEER_SCRIPT);
+    script = writePeerScript(fabric.dir);
     const [nsp, p1, p2, p3] = nodes;
     sp = fabric.startSpeaker(nsp, {
       routerId: nsp.ipv4,

@@ -136,10 +136,10 @@ async function trainCodeCache() {
       `ip -n ${c} link set tc${n} up`,
     );
   }
-  // Let the new links settle first: here, a client started within ~1 s of its veth coming up (0.5 s
-  // was not enough) ended with its session carrying no IPv6 routes either way, although both sides
-  // negotiated IPv6; not understood yet (the session note of 2026-11-28 has the reproduction).
-  lines.push('set +e', 'sleep 1.5');
+  // The speakers start at once, on links the kernel has not marked RUNNING yet (up to ~1 s): they
+  // find their addresses in /proc/net then (src/speaker/interfaces.ts), and the wait below checks that
+  // IPv6 crossed too (128 routes: 64 of each family).
+  lines.push('set +e');
   for (const name of Object.keys(configs)) {
     const file = join(dir, `${name}.json`);
     writeFileSync(file, JSON.stringify(configs[name]));

@@ -4,7 +4,6 @@
  * output (UPDATEs to peers, best-path changes to the FIB and the log) is computed once per event-loop
  * turn, so whatever arrived in one batch of socket reads goes out coalesced.
  */
-import { networkInterfaces } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -14,6 +13,7 @@ import { canonicalAddress } from './config.js';
 import { ControlServer, type ControlRequest } from './control.js';
 import { PassEncodeCache, endOfRibMessage } from './encode-cache.js';
 import { EventLog } from './event-log.js';
+import { ipv4InterfaceOf, localInterfaceAddresses, type InterfaceAddress } from './interfaces.js';
 import { applyBestChangesToFib } from './fib-changes.js';
 import { PeerSession, normalizeAddress, type SessionHost } from './session.js';
 import type { PeerStatus, RouteEntry, RoutesResponse, SpeakerStatus } from './status-types.js';
@@ -51,32 +51,6 @@ function getFullGc(): (() => void) | null {
   return fullGc;
 }
 
-interface InterfaceAddress {
-  address: string;
-  family: 'ipv4' | 'ipv6';
-  cidr: ipaddr.IPv4 | ipaddr.IPv6;
-  prefixLength: number;
-  iface: string;
-}
-
-/** Our addresses in this namespace (os.networkInterfaces: no fork, namespace-local). */
-function localInterfaceAddresses(): InterfaceAddress[] {
-  const out: InterfaceAddress[] = [];
-  for (const [iface, list] of Object.entries(networkInterfaces())) {
-    for (const a of list ?? []) {
-      if (a.internal) continue;
-      const family = a.family === 'IPv4' ? 'ipv4' : 'ipv6';
-      const prefixLength = Number(a.cidr?.split('/')[1] ?? (family === 'ipv4' ? 32 : 128));
-      try {
-        const parsed = ipaddr.parse(a.address.split('%')[0]);
-        out.push({ address: canonicalAddress(a.address.split('%')[0])?.address ?? a.address, family, cidr: parsed, prefixLength, iface });
-      } catch {
-        /* not an address we can use */
-      }
-    }
-  }
-  return out;
-}
 
 /**
  * How long one snapshot of our interface addresses is reused. os.networkInterfaces() is a netlink dump
@@ -297,6 +271,8 @@ export class Speaker implements SessionHost {
       if (local) {
         out[local.family] = local.address;
         iface = addrs.find((a) => a.address === local.address)?.iface;
+        // An interface not RUNNING yet in libuv's eyes lists no IPv4 address: its connected route tells.
+        if (!iface && local.family === 'ipv4') iface = ipv4InterfaceOf(local.address);
       }
     }
     if (!iface) {
@@ -306,7 +282,7 @@ export class Speaker implements SessionHost {
       if (onLink) {
         iface = onLink.iface;
         out[peer.addressFamily] ??= onLink.address;
-      }
+      } else if (peer.addressFamily === 'ipv4') iface = ipv4InterfaceOf(peer.address);
     }
     for (const family of ['ipv4', 'ipv6'] as const) {
       if (out[family]) continue;
@@ -361,9 +337,16 @@ export class Speaker implements SessionHost {
   }
 
   sessionUp(session: PeerSession, negotiated: Negotiated, localAddress: string): void {
-    if (!this.registerRibPeer(session, this.computeNextHopSelf(session, localAddress))) {
+    const nhs = this.computeNextHopSelf(session, localAddress);
+    if (!this.registerRibPeer(session, nhs)) {
       this.log({ event: 'error', where: 'session', peer: session.address, message: `no local address for ${localAddress || 'the session'}: routes not exchanged` });
       return;
+    }
+    // A family both sides negotiated but we have no address of: say so rather than carry it silently empty.
+    for (const f of session.peer.families) {
+      if (nhs[f] === undefined && negotiated.families.includes(f)) {
+        this.log({ event: 'error', where: 'session', peer: session.address, message: `no local ${f} address for a next hop: ${f} routes not exchanged with this peer` });
+      }
     }
     this.rib.peerUp(session.address, {
       routerId: negotiated.peerBgpId,

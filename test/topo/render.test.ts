@@ -3,7 +3,7 @@
  * `vtysh -C`, GoBGP `gobgpd -d`), that start scripts are valid sh, and that bgplab configs pass the
  * speaker's own validator.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,7 +185,8 @@ describe('start scripts and neighbour pins', () => {
     writeFileSync(join(home, 'dist', 'src', 'speaker', 'main.js'), '');
     const probe = join(tmp, 'probe-start.sh');
     writeFileSync(probe, script.replace(/^exec node .*$/m, 'echo "$SPEAKER"'));
-    const env = { ...process.env, BGPLAB_HOME: home, BGPLAB_CONF_DIR: tmp, BGPLAB_RUN_DIR: join(tmp, 'probe-run') };
+    // No fabric link here: BGPLAB_LINK_WAIT_S=0 skips the wait for it (tested on a real link below).
+    const env = { ...process.env, BGPLAB_HOME: home, BGPLAB_CONF_DIR: tmp, BGPLAB_RUN_DIR: join(tmp, 'probe-run'), BGPLAB_LINK_WAIT_S: '0' };
     expect(execFileSync('sh', [probe], { env, encoding: 'utf8' }).trim()).toBe(join(home, 'dist', 'src', 'speaker', 'main.js'));
     writeFileSync(join(home, 'dist', 'speaker.cjs'), '');
     expect(execFileSync('sh', [probe], { env, encoding: 'utf8' }).trim()).toBe(join(home, 'dist', 'speaker.cjs'));
@@ -203,5 +204,49 @@ describe('start scripts and neighbour pins', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe.skipIf(missing('root', 'ip'))("start.sh waits for the fabric link and its addresses (containerlab wires them after start)", () => {
+  const ns = `t-topo-start-${process.pid % 100000}`;
+  afterAll(() => {
+    spawnSync('ip', ['netns', 'del', ns]);
+  });
+
+  it('starts the daemon once eth1 is up with both fabric addresses, not before', async () => {
+    const lab = written.get('r-gobgp')!;
+    const node = lab.nodes[2];
+    const script = renderStart(lab, node);
+    // The script's wait, then a marker where the daemon would start.
+    const wait = script.slice(script.indexOf('W=${BGPLAB_LINK_WAIT_S'), script.indexOf('\ndone\n') + 6);
+    expect(wait).toContain(`grep -qF " ${node.fabric.ipv4}/"`);
+    execFileSync('ip', ['netns', 'add', ns]);
+    execFileSync('ip', ['-n', ns, 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p']);
+    execFileSync('ip', ['-n', ns, 'link', 'set', 'eth1p', 'up']);
+    const child = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `set -eu\n${wait}\necho started`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number>((r) => child.on('exit', () => r(Date.now())));
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      // Link down, then up without addresses, then one address: still waiting.
+      await pause(400);
+      execFileSync('ip', ['-n', ns, 'link', 'set', 'eth1', 'up']);
+      await pause(400);
+      execFileSync('ip', ['-n', ns, 'addr', 'add', `${node.fabric.ipv4}/16`, 'dev', 'eth1']);
+      await pause(400);
+      expect(out).toBe('');
+      const last = Date.now();
+      execFileSync('ip', ['-n', ns, 'addr', 'add', `${node.fabric.ipv6}/64`, 'dev', 'eth1', 'nodad']);
+      const done = await Promise.race([exited, pause(5000).then(() => undefined)]);
+      expect(done, 'the wait ended').toBeDefined();
+      expect(done! - last).toBeLessThan(1500); // polls every 100 ms (+ the link becoming RUNNING)
+      expect(out.trim()).toBe('started');
+      expect(err).toBe('');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

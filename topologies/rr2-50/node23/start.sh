@@ -5,6 +5,13 @@ CONF=${BGPLAB_CONF_DIR:-/etc/bgplab}
 RUN=${BGPLAB_RUN_DIR:-/var/run/bgplab}
 mkdir -p "$RUN"
 cd "$RUN"
+# Wait for eth1 up with 10.0.0.25 and fd00::19 (containerlab wires links after start).
+# Bounded: BGPLAB_LINK_WAIT_S seconds (default 10; 0: do not wait).
+W=${BGPLAB_LINK_WAIT_S:-10}
+i=0
+until case "$(cat /sys/class/net/eth1/operstate 2>/dev/null)" in up|unknown) ip -o addr show dev eth1 2>/dev/null | grep -qF " 10.0.0.25/" && ip -o addr show dev eth1 2>/dev/null | grep -qF " fd00::19/" ;; *) false ;; esac; do
+  i=$((i + 1)); [ "$i" -le $((W * 10)) ] || { [ "$W" = 0 ] || echo "start.sh: eth1 not up with its addresses after $W s; starting anyway" >&2; break; }; sleep 0.1
+done
 SPEAKER="${BGPLAB_HOME:-/opt/bgplab}/dist/speaker.cjs"
 [ -f "$SPEAKER" ] || SPEAKER="${BGPLAB_HOME:-/opt/bgplab}/dist/src/speaker/main.js"
 exec node --max-semi-space-size=2 "$SPEAKER" --config "$CONF/bgplab.json"

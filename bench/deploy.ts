@@ -9,24 +9,22 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { destroyLab, labStatus, NetnsRuntime } from '../src/lab/index.js';
 import { generateLab } from '../src/topo/gen.js';
 import { loadTopology } from '../src/topo/load.js';
 import type { NodeImpl } from '../src/topo/model.js';
 import { writeLab } from '../src/topo/write.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '100' },
-    mode: { type: 'string', default: 'rr' },
-    impl: { type: 'string', default: 'bird' },
-    converge: { type: 'boolean', default: false },
-    runs: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '8' },
-    verbose: { type: 'boolean', default: false },
-    'speaker-entry': { type: 'string' },
-  },
+const values = benchArgs('deploy', 'node dist/bench/deploy.js [--nodes 100] [--mode rr|mesh] [--impl bird|bgplab|frr|gobgp] [--converge] [--runs 1] [--concurrency 8] [--verbose] [--speaker-entry FILE]', {
+  nodes: { type: 'string', default: '100' },
+  mode: { type: 'string', default: 'rr' },
+  impl: { type: 'string', default: 'bird' },
+  converge: { type: 'boolean', default: false },
+  runs: { type: 'string', default: '1' },
+  concurrency: { type: 'string', default: '8' },
+  verbose: { type: 'boolean', default: false },
+  'speaker-entry': { type: 'string' },
 });
 
 const nodes = Number(values.nodes);

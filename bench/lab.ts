@@ -15,7 +15,6 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { destroyLab } from '../src/lab/destroy.js';
 import { resolveLab } from '../src/lab/resolve.js';
 import { runConverge } from '../src/measure/index.js';
@@ -24,16 +23,15 @@ import type { ConvergeResult } from '../src/report/schema.js';
 import { generateLab } from '../src/topo/gen.js';
 import type { NodeImpl, TimersProfileName } from '../src/topo/model.js';
 import { writeLab } from '../src/topo/write.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '100' },
-    designs: { type: 'string', default: 'rr2,mesh' },
-    impls: { type: 'string', default: 'bgplab,bird' },
-    profile: { type: 'string', default: 'fast' },
-    timeout: { type: 'string', default: '120' },
-    idle: { type: 'string', default: '0' },
-  },
+const values = benchArgs('lab', 'node dist/bench/lab.js [--nodes 100] [--designs rr2,mesh] [--impls bgplab,bird] [--profile fast] [--timeout 120] [--idle 10]', {
+  nodes: { type: 'string', default: '100' },
+  designs: { type: 'string', default: 'rr2,mesh' },
+  impls: { type: 'string', default: 'bgplab,bird' },
+  profile: { type: 'string', default: 'fast' },
+  timeout: { type: 'string', default: '120' },
+  idle: { type: 'string', default: '0' },
 });
 
 function fail(msg: string): never {

@@ -59,22 +59,39 @@ export function register(program: Command): void {
     .action(async (opts: { lab?: string; topo?: string; format: string }) => {
       const format = checkFormat(opts.format);
       const labs = await inspectLabs({ lab: opts.lab, topology: opts.topo });
+      // Without a choice of lab, also the labs whose state file is gone: what they left is not invisible.
+      const stateless = opts.lab || opts.topo ? [] : (await import('../lab/index.js')).labsWithoutState();
       if (format === 'json') {
-        const out = labs.map((l) => ({
-          lab: l.lab,
-          runtime: l.state.runtime,
-          status: l.state.status,
-          labDir: l.state.labDir,
-          deployMs: l.state.deployMs ?? null,
-          nodes: l.nodes,
-        }));
+        const out = [
+          ...labs.map((l) => ({
+            lab: l.lab,
+            runtime: l.state.runtime,
+            status: l.state.status,
+            labDir: l.state.labDir,
+            deployMs: l.state.deployMs ?? null,
+            nodes: l.nodes,
+          })),
+          ...stateless.map((o) => ({
+            lab: o.entry.name,
+            runtime: o.entry.runtime,
+            status: 'state-missing',
+            labDir: o.entry.labDir,
+            deployMs: null,
+            nodes: [],
+            namespaces: o.namespaces,
+          })),
+        ];
         process.stdout.write(JSON.stringify(opts.lab || opts.topo ? out[0] : out, null, 2) + '\n');
         return;
       }
-      if (labs.length === 0) {
+      if (labs.length === 0 && stateless.length === 0) {
         process.stdout.write('no lab is deployed\n');
         return;
       }
-      process.stdout.write(renderInspect(labs.map((l) => ({ lab: l.lab, nodes: l.nodes }))));
+      if (labs.length > 0) process.stdout.write(renderInspect(labs.map((l) => ({ lab: l.lab, nodes: l.nodes }))));
+      for (const o of stateless) {
+        const left = o.namespaces.length ? `${o.namespaces.length} of its ${o.entry.namespaces.length} namespaces remain` : 'none of its namespaces remain';
+        process.stdout.write(`lab ${o.entry.name}: its state ${o.entry.labDir}/state.json is gone; ${left}; remove it with bgplab destroy --lab ${o.entry.name}\n`);
+      }
     });
 }

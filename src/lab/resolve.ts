@@ -1,6 +1,7 @@
 /** Finding a deployed lab from what the user gives: a topology file, a lab name, or nothing (the only lab). */
 import { labOfTopologyFile } from './destroy.js';
-import { indexEntry, listIndex, loadState, type LabState } from './state.js';
+import { netnsExists } from '../sys/netns.js';
+import { indexEntry, listIndex, loadState, type IndexEntry, type LabState } from './state.js';
 
 export class LabNotFound extends Error {
   constructor(message: string) {
@@ -45,4 +46,16 @@ export function allLabs(): LabState[] {
   return listIndex()
     .map((e) => loadState(e.labDir))
     .filter((s): s is LabState => !!s);
+}
+
+/**
+ * Labs in the machine-wide index whose state file is gone (their directory removed by hand, or a crash
+ * before it was written), with the namespaces of theirs that still exist: `inspect` shows them, so that
+ * what is left running is not invisible, and `destroy --lab NAME` removes them from the index's record.
+ */
+export function labsWithoutState(): Array<{ entry: IndexEntry; namespaces: string[] }> {
+  return listIndex()
+    .filter((e) => !loadState(e.labDir))
+    // Only what destroy would remove: namespaces named for the lab (clab-<lab>-…), as it created them.
+    .map((entry) => ({ entry, namespaces: entry.namespaces.filter((ns) => ns.startsWith(`clab-${entry.name}-`) && netnsExists(ns)) }));
 }

@@ -51,7 +51,6 @@ function getFullGc(): (() => void) | null {
   return fullGc;
 }
 
-
 /**
  * How long one snapshot of our interface addresses is reused. os.networkInterfaces() is a netlink dump
  * plus parsing every address (~1 ms cold); a mesh speaker needed one per peer at start and one per

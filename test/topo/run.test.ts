@@ -129,12 +129,16 @@ describe.skipIf(skip)('generated configs run: BIRD, FRR and GoBGP in one route-r
       await new Promise((r) => setTimeout(r, 500));
       state = lab.nodes.map((n) => ({ node: n.name, impl: n.impl, ...learned(n) }));
     }
-    // On a miss, what each daemon says (it has failed now and then under load: FRR rr2's own IPv6 block
-    // missing everywhere), so a failing run tells more than the diff.
+    // On a miss, what each daemon and kernel says, so a failing run tells more than the diff. It has
+    // failed now and then under load: every BGP table right (rr2's IPv6 block at node1 via fd00::2, best),
+    // yet that route absent from node1's (BIRD) and node2's (FRR) kernel.
     let said = '';
     if (!done()) {
       for (const n of lab.nodes) {
         try {
+          said += `\n== ${n.name} kernel\n${sh('ip', ['-n', ns(n.name), '-6', 'route', 'show'])}${sh('ip', ['-n', ns(n.name), '-6', 'neigh', 'show'])}`;
+          const zebraLog = join(n.paths.runtimeDir, 'zebra.log');
+          if (existsSync(zebraLog)) said += `-- zebra.log (last lines)\n${readFileSync(zebraLog, 'utf8').split('\n').slice(-15).join('\n')}\n`;
           if (n.impl === 'frr') said += `\n== ${n.name} (frr)\n${sh('vtysh', ['--vty_socket', n.paths.runtimeDir, '-c', 'show bgp summary', '-c', 'show bgp ipv6 unicast', '-c', 'show interface eth1'])}`;
           if (n.impl === 'bird') said += `\n== ${n.name} (bird)\n${sh('birdc', ['-s', join(n.paths.runtimeDir, 'bird.ctl'), 'show protocols'])}${sh('birdc', ['-s', join(n.paths.runtimeDir, 'bird.ctl'), 'show route table master6'])}`;
         } catch (e) {

@@ -110,11 +110,19 @@ describe.skipIf(skip)('generated configs run: BIRD, FRR and GoBGP in one route-r
         };
         return { v4: rib('ipv4'), v6: rib('ipv6') };
       }
+      // Routes with a gateway, as "prefix gateway". An IPv6 next hop may come as the router's global and
+      // link-local addresses (RFC 2545 §3); BIRD and FRR then install both, as one multipath route (FRR
+      // sends the link-local once DAD has ended on its link: under load, sessions come up after that).
+      // The global one names the originator (a multipath route's first line of `ip route` has no "via").
       const routes = (fam: string): string[] =>
-        sh('ip', ['-n', ns(n.name), fam, 'route', 'show'])
-          .split('\n')
-          .filter((l) => /^(10\.244\.|fd00:10:244:)/.test(l) && l.includes(' via '))
-          .map((l) => `${l.split(' ')[0]} ${/ via (\S+)/.exec(l)![1]}`);
+        (JSON.parse(sh('ip', ['-j', '-n', ns(n.name), fam, 'route', 'show'])) as Array<{ dst: string; gateway?: string; nexthops?: Array<{ gateway?: string }> }>)
+          .filter((r) => /^(10\.244\.|fd00:10:244:)/.test(r.dst))
+          .map((r) => ({ dst: r.dst, via: r.gateway ? [r.gateway] : (r.nexthops ?? []).flatMap((h) => (h.gateway ? [h.gateway] : [])) }))
+          .filter((r) => r.via.length > 0)
+          .map((r) => {
+            const global = r.via.filter((g) => !/^fe80:/i.test(g));
+            return global.length === 1 && r.via.length <= 2 ? `${r.dst} ${global[0]}` : `${r.dst} ${r.via.join(',')}`;
+          });
       return { v4: routes('-4'), v6: routes('-6') };
     };
     const want = (n: LabTopology['nodes'][number]) => ({

@@ -111,8 +111,8 @@ describe.skipIf(skip)('generated configs run: BIRD, FRR and GoBGP in one route-r
         return { v4: rib('ipv4'), v6: rib('ipv6') };
       }
       // Routes with a gateway, as "prefix gateway". An IPv6 next hop may come as the router's global and
-      // link-local addresses (RFC 2545 §3); BIRD and FRR then install both, as one multipath route (FRR
-      // sends the link-local once DAD has ended on its link: under load, sessions come up after that).
+      // link-local addresses (RFC 2545 §3); BIRD and FRR then install both, as one multipath route. FRR
+      // sends its link-local in some runs and not in others (more often under load).
       // The global one names the originator (a multipath route's first line of `ip route` has no "via").
       const routes = (fam: string): string[] =>
         (JSON.parse(sh('ip', ['-j', '-n', ns(n.name), fam, 'route', 'show'])) as Array<{ dst: string; gateway?: string; nexthops?: Array<{ gateway?: string }> }>)
@@ -137,9 +137,7 @@ describe.skipIf(skip)('generated configs run: BIRD, FRR and GoBGP in one route-r
       await new Promise((r) => setTimeout(r, 500));
       state = lab.nodes.map((n) => ({ node: n.name, impl: n.impl, ...learned(n) }));
     }
-    // On a miss, what each daemon and kernel says, so a failing run tells more than the diff. It has
-    // failed now and then under load: every BGP table right (rr2's IPv6 block at node1 via fd00::2, best),
-    // yet that route absent from node1's (BIRD) and node2's (FRR) kernel.
+    // On a miss, what each daemon and kernel says, so a failing run tells more than the diff.
     let said = '';
     if (!done()) {
       for (const n of lab.nodes) {

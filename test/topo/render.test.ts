@@ -228,7 +228,8 @@ describe.skipIf(missing('root', 'ip'))("start.sh waits for the fabric link and i
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number>((r) => child.on('exit', () => r(Date.now())));
+    // 'close', not 'exit': the exit can come before the last of its output has been read.
+    const exited = new Promise<number>((r) => child.on('close', () => r(Date.now())));
     const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
     try {
       // Link down, then up without addresses, then one address: still waiting.

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { endianness, networkInterfaces } from 'node:os';
 import ipaddr from 'ipaddr.js';
+import { ipv4ToNumber } from '../rib/address.js';
 import { canonicalAddress } from './config.js';
 
 export interface InterfaceAddress {
@@ -84,12 +85,8 @@ export function parseConnectedRoutes(text: string, littleEndian = endianness() =
 
 /** The interface of the most specific connected route holding `address` (IPv4), if any. */
 export function connectedIface(routes: readonly ConnectedRoute[], address: string): string | undefined {
-  let v: number;
-  try {
-    v = ipaddr.IPv4.parse(address).toByteArray().reduce((a, b) => ((a << 8) | b) >>> 0, 0);
-  } catch {
-    return undefined;
-  }
+  const v = ipv4ToNumber(address);
+  if (v === undefined) return undefined;
   let best: ConnectedRoute | undefined;
   for (const r of routes) {
     if (((v & r.mask) >>> 0) !== r.network) continue;

@@ -220,6 +220,8 @@ describe.skipIf(missing('root', 'ip'))("start.sh waits for the fabric link and i
     // The script's wait, then a marker where the daemon would start.
     const wait = script.slice(script.indexOf('W=${BGPLAB_LINK_WAIT_S'), script.indexOf('\ndone\n') + 6);
     expect(wait).toContain(`grep -qF " ${node.fabric.ipv4}/"`);
+    const bad = spawnSync('sh', ['-c', `set -eu\n${wait}\necho started`], { encoding: 'utf8', env: { ...process.env, BGPLAB_LINK_WAIT_S: '5s' } });
+    expect([bad.status, bad.stdout, bad.stderr.trim()]).toEqual([2, '', 'start.sh: BGPLAB_LINK_WAIT_S=5s: a whole number of seconds']);
     execFileSync('ip', ['netns', 'add', ns]);
     execFileSync('ip', ['-n', ns, 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p']);
     execFileSync('ip', ['-n', ns, 'link', 'set', 'eth1p', 'up']);

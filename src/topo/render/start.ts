@@ -24,11 +24,11 @@ const word = (s: string): string => {
 };
 
 /**
- * Wait (bounded: 10 s by default, then start anyway) until the fabric interface is up and holds the node's fabric
- * addresses. containerlab starts the container (this script) before it wires eth1 and runs the exec
- * lines that add the addresses, and a new link is not RUNNING for up to ~1 s after its carrier comes
- * up: a daemon started earlier sees no address to advertise as its next hop (FRR then sent IPv6 routes
- * with a link-local next hop, or none). "unknown" is what links without carrier state report.
+ * Wait (bounded: 10 s by default, then start anyway) until the fabric interface is up and holds the
+ * node's fabric addresses. containerlab starts the container (this script) before it wires eth1 and
+ * runs the exec lines that add the addresses, and a new link is not RUNNING for up to ~1 s after its
+ * carrier comes up: a daemon started earlier may find no address to advertise as its next hop.
+ * "unknown" is what links without carrier state report.
  */
 function waitForFabric(node: SpecNode): string[] {
   const iface = word(node.fabric.iface);
@@ -38,6 +38,7 @@ function waitForFabric(node: SpecNode): string[] {
     `# Wait for ${iface} up with ${addrs.join(' and ')} (containerlab wires links after start).`,
     '# Bounded: BGPLAB_LINK_WAIT_S seconds (default 10; 0: do not wait).',
     'W=${BGPLAB_LINK_WAIT_S:-10}',
+    'case "$W" in ""|*[!0-9]*) echo "start.sh: BGPLAB_LINK_WAIT_S=$W: a whole number of seconds" >&2; exit 2 ;; esac',
     'i=0',
     `until case "$(cat /sys/class/net/${iface}/operstate 2>/dev/null)" in up|unknown) ${have} ;; *) false ;; esac; do`,
     `  i=$((i + 1)); [ "$i" -le $((W * 10)) ] || { [ "$W" = 0 ] || echo "start.sh: ${iface} not up with its addresses after $W s; starting anyway" >&2; break; }; sleep 0.1`,

@@ -8,6 +8,7 @@ cd "$RUN"
 # Wait for eth1 up with 10.0.0.29 and fd00::1d (containerlab wires links after start).
 # Bounded: BGPLAB_LINK_WAIT_S seconds (default 10; 0: do not wait).
 W=${BGPLAB_LINK_WAIT_S:-10}
+case "$W" in ""|*[!0-9]*) echo "start.sh: BGPLAB_LINK_WAIT_S=$W: a whole number of seconds" >&2; exit 2 ;; esac
 i=0
 until case "$(cat /sys/class/net/eth1/operstate 2>/dev/null)" in up|unknown) ip -o addr show dev eth1 2>/dev/null | grep -qF " 10.0.0.29/" && ip -o addr show dev eth1 2>/dev/null | grep -qF " fd00::1d/" ;; *) false ;; esac; do
   i=$((i + 1)); [ "$i" -le $((W * 10)) ] || { [ "$W" = 0 ] || echo "start.sh: eth1 not up with its addresses after $W s; starting anyway" >&2; break; }; sleep 0.1

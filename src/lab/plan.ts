@@ -58,8 +58,9 @@ export function podAddresses(node: Pick<LabNode, 'podBlocks'>): PodAddresses {
  * - addr_gen_mode 1 (none): no link-local address, hence no link-local DAD/MLD/RS; ND, BGP next hops and
  *   pings use the global addresses, which is all a lab needs (tested: IPv6 ND and BGP work without it).
  * - mldv{1,2}_unsolicited_report_interval 1 h: joining the solicited-node group of the global address still
- *   sends one MLD report (RFC 3810 §6.1), but its robustness repeat is pushed to a random point in the hour
- *   instead of within a second of every other node's (nobody on the fabric queries or snoops).
+ *   sends one MLD report (RFC 3810 §6.1), but its one robustness repeat (§9.1, Linux mld_qrv 2, a
+ *   machine-wide sysctl we leave alone) is pushed to a random point in the hour instead of within a second of
+ *   every other node's (nobody on the fabric queries or snoops).
  */
 export const NODE_NS_SYSCTLS: ReadonlyArray<readonly [key: string, value: number]> = [
   ['accept_ra', 0],
@@ -106,7 +107,8 @@ export function fabricBatch(topo: LabTopology): string[] {
   const lines = [
     'link set lo up',
     // No STP and no forwarding delay: ports forward at once (a lab, not a campus). No multicast snooping:
-    // without a querier it never limits flooding, and each node sends one MLD report at most (NODE_NS_SYSCTLS).
+    // without a querier it never limits flooding, and each node sends one MLD report and one repeat within the
+    // hour (NODE_NS_SYSCTLS).
     `link add name ${br} mtu ${mtu} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`,
   ];
   for (const n of topo.nodes) {

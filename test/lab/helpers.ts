@@ -51,7 +51,7 @@ export async function confValues(ns: string, iface: string, keys: string[]): Pro
 /**
  * The fabric stays quiet: node interfaces carry the namespace's IPv6 defaults (no RA, no RS, no DAD, no
  * link-local), the bridge and its ports have no IPv6, and no node's eth1 sent a router solicitation or a
- * neighbour solicitation (every fabric neighbour is pinned), and at most one MLD report, from deploy to now.
+ * neighbour solicitation (every fabric neighbour is pinned), and at most two MLD reports, from deploy to now.
  */
 export async function expectQuietFabric(lab: string, nodeNamespaces: string[], bridge: string, bridgePort: string): Promise<void> {
   const quiet = {
@@ -66,11 +66,14 @@ export async function expectQuietFabric(lab: string, nodeNamespaces: string[], b
     for (const iface of ['eth1', 'pod0']) expect(await confValues(ns, iface, Object.keys(quiet)), `${ns} ${iface}`).toEqual(quiet);
     const ll = await run('ip', ['-n', ns, '-6', 'addr', 'show', 'dev', 'eth1', 'scope', 'link'], { timeoutMs: 10_000 });
     expect(ll.stdout.trim(), `${ns} eth1 link-local`).toBe('');
-    // eth1 joins one solicited-node group (its global address): one MLD report, its repeat an hour away.
+    // eth1 joins one solicited-node group (its global address): one MLD report when it comes up, and one
+    // robustness repeat (RFC 3810 §9.1; Linux's mld_qrv is 2 and machine-wide, not per namespace) at a random
+    // point within mldv2_unsolicited_report_interval (1 h). That point falls inside a test now and then (CI
+    // saw 2 on one node of ten), so 2 is allowed; a third would mean a new event (link flap, new address).
     const c = await icmp6Counters(ns, 'eth1');
     const sent = { rs: c.Icmp6OutRouterSolicits, mld1: c.Icmp6OutGroupMembResponses, ns: c.Icmp6OutNeighborSolicits };
     expect(sent, `${ns} eth1 ICMPv6 sent`).toEqual({ rs: 0, mld1: 0, ns: 0 });
-    expect(c.Icmp6OutMLDv2Reports, `${ns} eth1 MLDv2 reports sent`).toBeLessThanOrEqual(1);
+    expect(c.Icmp6OutMLDv2Reports, `${ns} eth1 MLDv2 reports sent`).toBeLessThanOrEqual(2);
   }
   const fabric = `clab-${lab}-fabric`;
   expect(await confValues(fabric, bridge, ['disable_ipv6']), bridge).toEqual({ disable_ipv6: 1 });

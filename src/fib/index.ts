@@ -5,6 +5,7 @@
  * event-loop tick and written as one batch to a single long-lived `ip -force -batch -` child (never a
  * process per route); each batch ends with a marker line that `ip` rejects on stderr, which tells us the
  * kernel has processed every line before it (netlink requests are synchronous in `ip`). Stale routes of
- * our protocol are flushed at start; everything we installed is flushed on a clean stop.
+ * our protocol are flushed at start (skipped when /proc/net shows the table cannot hold one); everything we
+ * installed is flushed on a clean stop.
  */
 export * from './kernel.js';

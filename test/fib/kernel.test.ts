@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KernelFib, resolveProtocol, resolveTable, type FibAccepted } from '../../src/fib/index.js';
+import { familiesWithPossibleStaleRoutes, KernelFib, resolveProtocol, resolveTable, type FibAccepted } from '../../src/fib/index.js';
 import { addNetns, delNetns, ipBatch, runChecked } from '../../src/sys/index.js';
 import { missing } from '../helpers/env.js';
 
@@ -25,6 +26,43 @@ describe('resolving protocol and table names', () => {
     expect(() => resolveProtocol(2)).toThrow(/5-255/);
     expect(resolveTable('main')).toBe(254);
     expect(resolveTable(100)).toBe(100);
+  });
+});
+
+// /proc/net/route and /proc/net/ipv6_route as a fresh lab node namespace shows them (kernel 6.18): the
+// connected fabric subnet, local and multicast routes, and IPv6's null entry (::/0, metric ffffffff).
+const V4_HEAD = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n';
+const V4_FRESH = `${V4_HEAD}eth1\t0000000A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n`;
+const V6_FRESH = [
+  'fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000003 00000000 00000001     eth1',
+  '00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo',
+  '00000000000000000000000000000001 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000002 00000000 80200001       lo',
+  'fd000000000000000000000000000014 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000002 00000000 80200001     eth1',
+  'ff000000000000000000000000000000 08 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000005 00000000 00000001     eth1',
+  '',
+].join('\n');
+
+describe('deciding whether a start-up flush can find anything', () => {
+  const fams = (v4: string, v6: string): string[] => [...familiesWithPossibleStaleRoutes(v4, v6)].sort();
+
+  it('skips both families in a fresh namespace (connected, local, multicast and the null entry only)', () => {
+    expect(fams(V4_FRESH, V6_FRESH)).toEqual([]);
+  });
+
+  it('flushes the family that has a route via a gateway or a blackhole, whatever its protocol', () => {
+    // A leftover IPv4 blackhole of ours (no device) and a learned route via 10.0.0.5.
+    expect(fams(`${V4_FRESH}*\tC004F40A\t00000000\t0001\t0\t0\t0\tC0FFFFFF\t0\t0\t0\n`, V6_FRESH)).toEqual(['ipv4']);
+    expect(fams(`${V4_FRESH}eth1\t00F40A0A\t0500000A\t0003\t0\t0\t0\tC0FFFFFF\t0\t0\t0\n`, V6_FRESH)).toEqual(['ipv4']);
+    // An IPv6 blackhole /122 (RTF_REJECT, not the null entry) and a route via fd00::5.
+    const v6Blackhole = 'fd0000100244000000000000000004c0 7a 00000000000000000000000000000000 00 00000000000000000000000000000000 00000400 00000001 00000000 00200200       lo';
+    const v6Via = 'fd001002440000000000000000000000 7a 00000000000000000000000000000000 00 fd000000000000000000000000000005 00000400 00000001 00000000 00000003     eth1';
+    expect(fams(V4_FRESH, `${V6_FRESH}${v6Blackhole}\n`)).toEqual(['ipv6']);
+    expect(fams(V4_FRESH, `${V6_FRESH}${v6Via}\n`)).toEqual(['ipv6']);
+  });
+
+  it('says "may" for a line it cannot read', () => {
+    expect(fams(`${V4_HEAD}eth1\t0000000A\t00000000\tzz\t0\n`, V6_FRESH)).toEqual(['ipv4']);
+    expect(fams(V4_FRESH, 'fd00 40 0 00 0 00000100 00000003 00000000 xyz eth1\n')).toEqual(['ipv6']);
   });
 });
 
@@ -97,6 +135,37 @@ describe.skipIf(skip)('kernel FIB programming in a namespace', () => {
     expect(await ourRoutes('-4')).toEqual([]);
     expect(await ourRoutes('-6')).toEqual([]);
     expect(await runChecked('ip', ['-n', NS, 'route', 'show', '10.201.0.0/24'])).toMatch(/proto static/);
+  });
+
+  it('reads the namespace\'s /proc/net to skip the start-up flush in a clean table, and flushes when it is not', async () => {
+    // A namespace of its own (the other tests leave routes of other protocols behind), and a process inside
+    // it whose /proc/PID/net is the view the speaker has as its own /proc/net.
+    const ns = `${NS}-proc`;
+    await delNetns(ns);
+    await addNetns(ns);
+    await ipBatch(ns, ['link add fab0 type veth peer name fab1', 'link set fab0 up', 'link set fab1 up', 'addr add 10.77.0.1/24 dev fab0', 'addr add fd00:77::1/64 dev fab0 nodad']);
+    const holder = spawn('ip', ['netns', 'exec', ns, 'sleep', '60'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const procNet = `/proc/${holder.pid}/net`;
+      const clean = new KernelFib({ netns: ns, protocol: 203, procNet });
+      await clean.start();
+      expect(clean.flushRuns).toBe(0);
+      clean.set('10.246.1.0/26', '10.77.0.2');
+      await clean.settled();
+      await clean.stop(); // the stop flush always runs
+      expect(clean.flushRuns).toBe(2);
+
+      await ipBatch(ns, ['route add 10.246.9.0/26 via 10.77.0.9 proto 203']); // left by a crashed run
+      const stale = new KernelFib({ netns: ns, protocol: 203, procNet });
+      await stale.start();
+      expect(stale.flushRuns).toBe(1); // IPv4 only: the IPv6 table is clean
+      expect(await runChecked('ip', ['-n', ns, 'route', 'show', 'proto', '203'])).toBe('');
+      await stale.stop();
+    } finally {
+      holder.kill('SIGKILL');
+      await delNetns(ns);
+    }
   });
 
   it('reports a route the kernel refuses and carries on with the rest of the batch', async () => {

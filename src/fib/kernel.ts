@@ -265,29 +265,33 @@ export class KernelFib {
     const batch = this.inFlight.shift();
     if (!batch) return;
     this.trackInFlight(batch.lines, -1);
-    const accepted = new Map<string, FibAccepted>();
-    batch.lines.forEach((l, i) => {
-      const why = batch.failed.get(i);
+    // At most four groups (add/del x IPv4/IPv6), in the order they first occur: a linear scan, no keys.
+    const accepted: FibAccepted[] = [];
+    const lines = batch.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i];
+      const why = batch.failed.size > 0 ? batch.failed.get(i) : undefined;
       // Deleting what is already gone ("No such process") leaves the wanted state: absent.
       if (why !== undefined && !(l.want.kind === 'absent' && /No such process|not found/i.test(why))) {
         this.opts.onError?.(
           `kernel refused ${l.want.kind === 'absent' ? 'del' : 'replace'} ${l.prefix}${l.want.kind === 'via' ? ` via ${l.want.nextHop}` : ''}: ${why || 'unknown error'}`,
         );
         if (l.want.kind !== 'absent') this.installed.delete(l.prefix);
-        return;
+        continue;
       }
       const wasBlackhole = this.installed.get(l.prefix)?.kind === 'blackhole';
       if (l.want.kind === 'absent') this.installed.delete(l.prefix);
       else this.installed.set(l.prefix, l.want);
-      if (l.want.kind === 'blackhole' || (l.want.kind === 'absent' && wasBlackhole)) return;
+      if (l.want.kind === 'blackhole' || (l.want.kind === 'absent' && wasBlackhole)) continue;
       const op = l.want.kind === 'absent' ? 'del' : 'add';
-      const key = `${op} ${l.family}`;
-      let a = accepted.get(key);
-      if (!a) accepted.set(key, (a = { op, family: l.family, prefixes: [] }));
+      let a: FibAccepted | undefined;
+      for (const g of accepted) if (g.op === op && g.family === l.family) a = g;
+      if (!a) accepted.push((a = { op, family: l.family, prefixes: [] }));
       a.prefixes.push(l.prefix);
-    });
-    if (accepted.size > 0) this.opts.onAccepted?.([...accepted.values()]);
+    }
+    if (accepted.length > 0) this.opts.onAccepted?.(accepted);
     batch.resolve();
+    if (this.pending.size > 0 && this.inFlight.length === 0) this.flush(); // what waited for this batch
     this.checkIdle();
   }
 
@@ -333,7 +337,11 @@ export class KernelFib {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.flush();
+      // One batch in flight at a time: what changes while ip works on a batch goes into the next one,
+      // written when it is acknowledged (completeBatch). A speaker learning routes one UPDATE at a time
+      // would otherwise send ip a batch per route, each a pipe write, a netlink request and a stderr
+      // line to read back; under load they now gather into a few large batches.
+      if (this.inFlight.length === 0) this.flush();
     });
   }
 
@@ -392,7 +400,7 @@ export class KernelFib {
 
   /** Resolve once everything asked so far is in the kernel (or refused), bounded by timeoutMs. */
   settled(timeoutMs = 30_000): Promise<void> {
-    if (this.pending.size > 0) this.flush();
+    if (this.pending.size > 0 && this.inFlight.length === 0) this.flush();
     if (this.inFlight.length === 0 && this.pending.size === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`kernel FIB did not settle within ${timeoutMs} ms`)), timeoutMs);

@@ -168,6 +168,33 @@ describe.skipIf(skip)('kernel FIB programming in a namespace', () => {
     }
   });
 
+  it('keeps one batch in flight: what changes while ip works waits and goes out as one batch', async () => {
+    const accepted: FibAccepted[] = [];
+    const fib = new KernelFib({ netns: NS, protocol: 204, onAccepted: (a) => accepted.push(...a) });
+    await fib.start();
+    const ip = (fib as unknown as { child: { pid: number } }).child.pid;
+    const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+    process.kill(ip, 'SIGSTOP'); // ip cannot answer: the first batch stays in flight
+    try {
+      fib.set('10.247.1.0/26', '10.77.0.2');
+      await nextTurn(); // written
+      fib.set('10.247.2.0/26', '10.77.0.3');
+      await nextTurn();
+      fib.set('10.247.3.0/26', '10.77.0.4');
+      await nextTurn();
+    } finally {
+      process.kill(ip, 'SIGCONT');
+    }
+    await fib.settled();
+    expect(accepted).toEqual([
+      { op: 'add', family: 'ipv4', prefixes: ['10.247.1.0/26'] },
+      { op: 'add', family: 'ipv4', prefixes: ['10.247.2.0/26', '10.247.3.0/26'] },
+    ]);
+    expect(await ourRoutes('-4', 204)).toHaveLength(3);
+    await fib.stop();
+    expect(await ourRoutes('-4', 204)).toEqual([]);
+  });
+
   it('reports a route the kernel refuses and carries on with the rest of the batch', async () => {
     const accepted: FibAccepted[] = [];
     const errors: string[] = [];

@@ -59,6 +59,7 @@ export {
   runningTimers,
   shutdownCommunicationData,
   step,
+  stepGeneral,
   timerExpired,
   timerKey,
   type CreateSessionOptions,

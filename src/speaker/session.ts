@@ -238,8 +238,16 @@ export class PeerSession {
         const old = this.timers.get(key);
         if (old) clearTimeout(old);
         const t = setTimeout(() => {
-          // Deliver the expiry after the I/O already waiting (libuv runs timers before polling, and
-          // immediates after): a process that waited seconds for the CPU first reads the KEEPALIVE
+          // Sending a KEEPALIVE needs nothing that waits in the sockets: deliver at once (it is the
+          // commonest expiry by far: every session, every interval).
+          if (a.timer === 'KeepaliveTimer') {
+            if (this.timers.get(key) !== t) return;
+            this.timers.delete(key);
+            this.dispatch(timerExpired(a));
+            return;
+          }
+          // Deliver the other expiries after the I/O already waiting (libuv runs timers before polling,
+          // and immediates after): a process that waited seconds for the CPU first reads the KEEPALIVE
           // its peer sent meanwhile or the dial that completed, so a hold timer does not expire on a
           // live peer (RFC 4271 §8.2.2: the hold time counts from the last message received, which
           // the kernel has) and ConnectRetry does not drop a connection that is up.

@@ -7,6 +7,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { ResolvedPeer, ResolvedSpeakerConfig } from './config.js';
+import { TickHandle, type KeepaliveTicker } from './keepalive-ticker.js';
 import {
   KEEPALIVE_BYTES,
   MessageReader,
@@ -45,6 +46,8 @@ export interface SessionHost {
   stateChange(session: PeerSession, from: FsmStateName, to: FsmStateName, reason: string | undefined): void;
   /** Run the RIB flush / FIB work soon (once per tick). */
   scheduleWork(): void;
+  /** Fires KEEPALIVE timers of all sessions together on a shared grid; without it, one timer each. */
+  readonly keepaliveTicker?: KeepaliveTicker;
   log(event: Record<string, unknown> & { event: string }): void;
   internalError(err: unknown, where: string): void;
 }
@@ -58,6 +61,11 @@ interface Connection {
   /** Disconnect asked or the socket closed: ignore anything more from it. */
   closing: boolean;
   closed: boolean;
+}
+
+function cancelTimer(t: NodeJS.Timeout | TickHandle | undefined): void {
+  if (t instanceof TickHandle) t.cancel();
+  else if (t) clearTimeout(t);
 }
 
 const CLOSE_GRACE_MS = 1000;
@@ -77,7 +85,7 @@ export function describeNotification(code: number, subcode: number): string {
 export class PeerSession {
   fsm: SessionState;
   readonly conns = new Map<ConnId, Connection>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, NodeJS.Timeout | TickHandle>();
   private readonly queue: FsmEvent[] = [];
   private dispatching = false;
   private nextInbound = 1;
@@ -235,19 +243,22 @@ export class PeerSession {
       }
       case 'StartTimer': {
         const key = `${a.timer}|${a.conn ?? ''}`;
-        const old = this.timers.get(key);
-        if (old) clearTimeout(old);
-        const t = setTimeout(() => {
-          // Sending a KEEPALIVE needs nothing that waits in the sockets: deliver at once (it is the
-          // commonest expiry by far: every session, every interval).
-          if (a.timer === 'KeepaliveTimer') {
-            if (this.timers.get(key) !== t) return;
+        cancelTimer(this.timers.get(key));
+        const ticker = this.host.keepaliveTicker;
+        if (a.timer === 'KeepaliveTimer' && ticker) {
+          // Sending a KEEPALIVE needs nothing that waits in the sockets: deliver in the ticker's callback,
+          // together with every other session's due on the same grid point (keepalive-ticker.ts).
+          const h = ticker.schedule(Math.max(0, a.ms), () => {
+            if (this.timers.get(key) !== h) return;
             this.timers.delete(key);
             this.dispatch(timerExpired(a));
-            return;
-          }
-          // Deliver the other expiries after the I/O already waiting (libuv runs timers before polling,
-          // and immediates after): a process that waited seconds for the CPU first reads the KEEPALIVE
+          });
+          this.timers.set(key, h);
+          return;
+        }
+        const t = setTimeout(() => {
+          // Deliver the expiry after the I/O already waiting (libuv runs timers before polling, and
+          // immediates after): a process that waited seconds for the CPU first reads the KEEPALIVE
           // its peer sent meanwhile or the dial that completed, so a hold timer does not expire on a
           // live peer (RFC 4271 §8.2.2: the hold time counts from the last message received, which
           // the kernel has) and ConnectRetry does not drop a connection that is up.
@@ -262,8 +273,7 @@ export class PeerSession {
       }
       case 'StopTimer': {
         const key = `${a.timer}|${a.conn ?? ''}`;
-        const t = this.timers.get(key);
-        if (t) clearTimeout(t);
+        cancelTimer(this.timers.get(key));
         this.timers.delete(key);
         return;
       }
@@ -420,7 +430,7 @@ export class PeerSession {
 
   /** Stop every timer and drop every connection at once (process exit path). */
   destroy(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) cancelTimer(t);
     this.timers.clear();
     for (const c of this.conns.values()) {
       c.closing = true;

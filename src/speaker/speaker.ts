@@ -13,6 +13,7 @@ import { canonicalAddress } from './config.js';
 import { ControlServer, type ControlRequest } from './control.js';
 import { PassEncodeCache, endOfRibMessage } from './encode-cache.js';
 import { EventLog } from './event-log.js';
+import { KeepaliveTicker } from './keepalive-ticker.js';
 import { ipv4InterfaceOf, localInterfaceAddresses, type InterfaceAddress } from './interfaces.js';
 import { applyBestChangesToFib } from './fib-changes.js';
 import { PeerSession, normalizeAddress, type SessionHost } from './session.js';
@@ -75,6 +76,8 @@ export class Speaker implements SessionHost {
   private fib: KernelFib | undefined;
   private control: ControlServer | undefined;
   private workScheduled = false;
+  /** KEEPALIVEs of every session on one shared grid (keepalive-ticker.ts). */
+  readonly keepaliveTicker = new KeepaliveTicker();
   /** The RIB's output version after the last pass that flushed every pending peer; -1 none. */
   private flushedVersion = -1;
   private stopping = false;
@@ -229,6 +232,7 @@ export class Speaker implements SessionHost {
       await new Promise((r) => setTimeout(r, 20));
     }
     for (const s of this.sessions.values()) s.destroy();
+    this.keepaliveTicker.clear();
     if (this.compactTimer) clearTimeout(this.compactTimer);
     for (const t of this.advertTimers.values()) clearTimeout(t);
     this.advertTimers.clear();

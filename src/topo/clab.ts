@@ -70,7 +70,8 @@ function nodeExec(lab: LabSpec, n: SpecNode): string[] {
   const f = n.fabric;
   const ex = [`ip addr add ${f.ipv4}/${f.ipv4PrefixLength} dev ${f.iface}`];
   if (f.ipv6) ex.push(`ip -6 addr add ${f.ipv6}/${f.ipv6PrefixLength} dev ${f.iface} nodad`);
-  ex.push(`ip -batch ${CONTAINER_CONF_DIR}/neigh.batch`);
+  // -force: a line that fails (a peer listed twice, an address the kernel refuses) must not stop the rest.
+  ex.push(`ip -force -batch ${CONTAINER_CONF_DIR}/neigh.batch`);
   // A pod interface: one end of a veth pair kept inside the node (no dummy driver assumed).
   ex.push(`ip link add ${POD_IFACE} type veth peer name ${POD_IFACE_PEER}`);
   ex.push(`ip link set ${POD_IFACE_PEER} up`);

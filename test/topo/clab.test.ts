@@ -114,7 +114,7 @@ describe('containerlab file', () => {
     expect(rr1.exec).toEqual([
       'ip addr add 10.0.0.1/16 dev eth1',
       'ip -6 addr add fd00::1/64 dev eth1 nodad',
-      'ip -batch /etc/bgplab/neigh.batch',
+      'ip -force -batch /etc/bgplab/neigh.batch',
       'ip link add pod0 type veth peer name pod0-peer',
       'ip link set pod0-peer up',
       'ip link set pod0 up',

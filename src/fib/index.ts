@@ -10,3 +10,4 @@
  * flushed on a clean stop.
  */
 export * from './kernel.js';
+export * from './proc-routes.js';

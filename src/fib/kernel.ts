@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { run } from '../sys/exec.js';
+import { parseIpv4Routes, parseIpv6Routes, RTF_GATEWAY, RTF_REJECT, type Ipv6RouteRow } from './proc-routes.js';
 
 export type FibFamily = 'ipv4' | 'ipv6';
 
@@ -104,9 +105,6 @@ export function resolveTable(t: number | string | undefined): number {
 
 const familyOf = (prefix: string): FibFamily => (prefix.includes(':') ? 'ipv6' : 'ipv4');
 
-const RTF_GATEWAY = 0x2;
-const RTF_REJECT = 0x200;
-
 /**
  * The families whose main table may hold a route we installed, from the text of /proc/net/route (IPv4,
  * main table) and /proc/net/ipv6_route. Every route we install is either via a gateway (RTF_GATEWAY) or
@@ -117,25 +115,12 @@ const RTF_REJECT = 0x200;
  */
 export function familiesWithPossibleStaleRoutes(ipv4Routes: string, ipv6Routes: string): Set<FibFamily> {
   const out = new Set<FibFamily>();
-  for (const line of ipv4Routes.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 4) continue;
-    const flags = Number.parseInt(f[3], 16);
-    if (Number.isNaN(flags) || f[0] === '*' || (flags & RTF_GATEWAY) !== 0) {
-      out.add('ipv4');
-      break;
-    }
-  }
-  for (const line of ipv6Routes.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 10) continue;
-    const flags = Number.parseInt(f[8], 16);
-    const nullEntry = /^0{32}$/.test(f[0]) && f[1] === '00' && f[5] === 'ffffffff';
-    if (Number.isNaN(flags) || (flags & RTF_GATEWAY) !== 0 || ((flags & RTF_REJECT) !== 0 && !nullEntry)) {
-      out.add('ipv6');
-      break;
-    }
-  }
+  if (parseIpv4Routes(ipv4Routes).some((r) => Number.isNaN(r.flags) || r.iface === '*' || (r.flags & RTF_GATEWAY) !== 0)) out.add('ipv4');
+  const possible6 = (r: Ipv6RouteRow): boolean => {
+    const nullEntry = /^0{32}$/.test(r.destination) && r.prefixLength === 0 && r.metric === 'ffffffff';
+    return Number.isNaN(r.flags) || (r.flags & RTF_GATEWAY) !== 0 || ((r.flags & RTF_REJECT) !== 0 && !nullEntry);
+  };
+  if (parseIpv6Routes(ipv6Routes).some(possible6)) out.add('ipv6');
   return out;
 }
 
@@ -164,13 +149,17 @@ export class KernelFib {
   private stopped = false;
   private started = false;
   private idleWaiters: Array<() => void> = [];
-  /** Number of `ip route flush` runs so far, one per family (tests: the start-up flush is skipped in a clean table). */
-  flushRuns = 0;
+  private flushes = 0;
 
   constructor(opts: KernelFibOptions = {}) {
     this.opts = opts;
     this.protocol = resolveProtocol(opts.protocol);
     this.table = resolveTable(opts.table);
+  }
+
+  /** Number of `ip route flush` runs so far, one per family (tests: the start-up flush is skipped in a clean table). */
+  get flushRuns(): number {
+    return this.flushes;
   }
 
   /** Number of routes we have in the kernel (learned and blackhole). */
@@ -214,7 +203,7 @@ export class KernelFib {
 
   private async flushOurRoutes(families: FibFamily[] = ['ipv4', 'ipv6']): Promise<void> {
     const common = ['route', 'flush', 'proto', String(this.protocol), 'table', String(this.table)];
-    this.flushRuns += families.length;
+    this.flushes += families.length;
     const results = await Promise.all(
       families.map((f) => run('ip', this.ipArgs([f === 'ipv4' ? '-4' : '-6', ...common]), { timeoutMs: 30_000 })),
     );

@@ -11,8 +11,9 @@
  * the reading process. Parsers are pure; the readers at the bottom do the I/O.
  */
 import { readFileSync } from 'node:fs';
-import { endianness, networkInterfaces } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import ipaddr from 'ipaddr.js';
+import { parseIpv4Routes, RTF_GATEWAY, RTF_UP } from '../fib/proc-routes.js';
 import { ipv4ToNumber } from '../rib/address.js';
 import { canonicalAddress } from './config.js';
 
@@ -33,8 +34,6 @@ export interface ConnectedRoute {
 
 /** IFA_F_DADFAILED (linux/if_addr.h): an address duplicate address detection rejected; never usable. */
 const IFA_F_DADFAILED = 0x08;
-const RTF_UP = 0x1;
-const RTF_GATEWAY = 0x2;
 
 /**
  * /proc/net/if_inet6: "ADDRESS(32 hex) IFINDEX PREFIXLEN SCOPE FLAGS IFNAME" per line. Loopback and
@@ -58,27 +57,12 @@ export function parseIfInet6(text: string): InterfaceAddress[] {
   return out;
 }
 
-/**
- * /proc/net/route: on-link IPv4 routes (up, no gateway). Destination and mask are the kernel's 32-bit
- * words printed in hex in host byte order; `littleEndian` says how to read them back as addresses.
- */
-export function parseConnectedRoutes(text: string, littleEndian = endianness() === 'LE'): ConnectedRoute[] {
+/** /proc/net/route: on-link IPv4 routes (up, no gateway, a mask), as parsed by src/fib/proc-routes.ts. */
+export function parseConnectedRoutes(text: string, littleEndian?: boolean): ConnectedRoute[] {
   const out: ConnectedRoute[] = [];
-  const word = (hex: string): number | undefined => {
-    if (!/^[0-9a-f]{8}$/i.test(hex)) return undefined;
-    const v = parseInt(hex, 16) >>> 0;
-    // Little-endian hosts print the address bytes reversed: 0102000A is 10.0.2.1.
-    return littleEndian ? (((v & 0xff) << 24) | ((v >>> 8) & 0xff) << 16 | ((v >>> 16) & 0xff) << 8 | (v >>> 24)) >>> 0 : v;
-  };
-  for (const line of text.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 8) continue;
-    const flags = parseInt(f[3], 16);
-    const network = word(f[1]);
-    const gateway = word(f[2]);
-    const mask = word(f[7]);
-    if (network === undefined || mask === undefined || gateway !== 0 || !(flags & RTF_UP) || flags & RTF_GATEWAY || mask === 0) continue;
-    out.push({ iface: f[0], network: (network & mask) >>> 0, mask });
+  for (const r of parseIpv4Routes(text, littleEndian)) {
+    if (!r.readable || r.gateway !== 0 || !(r.flags & RTF_UP) || r.flags & RTF_GATEWAY || r.mask === 0) continue;
+    out.push({ iface: r.iface, network: (r.destination & r.mask) >>> 0, mask: r.mask });
   }
   return out;
 }

@@ -7,6 +7,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadSpeakerConfig } from './config.js';
+import { applySpeakerRuntimeFlags } from './node-flags.js';
 import { Speaker, type CodeCacheUse } from './speaker.js';
 
 /** Run a speaker until a signal stops it. Throws ConfigError for a bad file (before anything starts). */
@@ -33,6 +34,8 @@ export async function runSpeakerMain(configPath: string, codeCache?: CodeCacheUs
   process.on('uncaughtException', (err) => speaker.internalError(err));
   process.on('unhandledRejection', (err) => speaker.internalError(err));
   await speaker.start();
+  // Listening, FIB child spawned: every module the speaker uses is loaded (see node-flags.ts).
+  applySpeakerRuntimeFlags();
 }
 
 function parseArgs(argv: string[]): string {

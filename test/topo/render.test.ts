@@ -178,7 +178,7 @@ describe('start scripts and neighbour pins', () => {
   it('a bgplab node starts the speaker bundle when the image has it, else the ESM entry, with the speaker flags', () => {
     const { lab, n } = nodesOf('bgplab')[0];
     const script = readFileSync(nodeFile(lab.name, n.name, 'start.sh'), 'utf8');
-    expect(script.trimEnd().split('\n').at(-1)).toBe(`exec node ${SPEAKER_NODE_FLAGS.join(' ')} "$SPEAKER" --config "$CONF/bgplab.json"`);
+    expect(script.trimEnd().split('\n').at(-1)).toBe(`exec node ${[...SPEAKER_NODE_FLAGS, '"$SPEAKER"'].join(' ')} --config "$CONF/bgplab.json"`);
     // Run the script with the exec replaced by an echo, against a fake install with and without the bundle.
     const home = join(tmp, 'fake-home');
     mkdirSync(join(home, 'dist', 'src', 'speaker'), { recursive: true });

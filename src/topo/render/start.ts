@@ -56,7 +56,7 @@ export function renderStart(lab: LabSpec, node: SpecNode): string {
       // else the lean ESM entry; with the speaker's Node flags (src/speaker/node-flags.ts).
       L.push('SPEAKER="${BGPLAB_HOME:-/opt/bgplab}/dist/speaker.cjs"');
       L.push('[ -f "$SPEAKER" ] || SPEAKER="${BGPLAB_HOME:-/opt/bgplab}/dist/src/speaker/main.js"');
-      L.push(`exec node ${SPEAKER_NODE_FLAGS.map(word).join(' ')} "$SPEAKER" --config "$CONF/bgplab.json"`);
+      L.push(`exec node ${[...SPEAKER_NODE_FLAGS.map(word), '"$SPEAKER"'].join(' ')} --config "$CONF/bgplab.json"`);
       break;
     case 'bird':
       L.push('exec bird -f -c "$CONF/bird.conf" -s "$RUN/bird.ctl" -P "$RUN/bird.pid"');

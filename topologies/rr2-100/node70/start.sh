@@ -15,4 +15,4 @@ until case "$(cat /sys/class/net/eth1/operstate 2>/dev/null)" in up|unknown) ip 
 done
 SPEAKER="${BGPLAB_HOME:-/opt/bgplab}/dist/speaker.cjs"
 [ -f "$SPEAKER" ] || SPEAKER="${BGPLAB_HOME:-/opt/bgplab}/dist/src/speaker/main.js"
-exec node --max-semi-space-size=2 "$SPEAKER" --config "$CONF/bgplab.json"
+exec node "$SPEAKER" --config "$CONF/bgplab.json"

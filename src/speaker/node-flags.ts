@@ -13,7 +13,16 @@
  * convergence and keeps that memory, ~330 B of RSS per route at 100k routes, most of the 400 B budget
  * (issue #3). `--semi-space-growth-factor=1`, set at run time, stops it growing from the size it has
  * reached by then (V8 reads the factor at each growth step; the 16 MiB maximum is fixed at start).
- * It must be set after everything the speaker loads is loaded: setting a flag changes the hash, and a
+ * Why TurboFan waits 4 times longer (`--interrupt-budget`, 4 x 66 KiB of bytecode run before a
+ * function is considered for optimising): in a lab each of 100 speakers learns a few hundred routes and
+ * is idle after, and optimised every function that got warm on the way, on a background thread that
+ * competes for the same 2 cores (~10% of a mesh-100's CPU was TurboFan compiling). The default
+ * budget pays off over a long run, not over a few hundred UPDATEs. Measured, interleaved runs of
+ * bench:lab at 100 nodes: rr2 9.3-9.8 -> 8.0-8.8 CPU-s and t0 -> FIB 2.5-2.7 -> 2.0-2.2 s; mesh
+ * 18.9-19.0 -> 16.7-17.9 CPU-s; bench:reflect at 100k routes unchanged within its noise (what is hot
+ * there runs long enough to be optimised anyway).
+ *
+ * Both are set after everything the speaker loads is loaded: setting a flag changes the hash, and a
  * module compiled afterwards would find its cache rejected.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -21,7 +30,7 @@ import { setFlagsFromString } from 'node:v8';
 export const SPEAKER_NODE_FLAGS: readonly string[] = [];
 
 /** V8 flags the speaker sets on itself once listening (applySpeakerRuntimeFlags). */
-export const SPEAKER_RUNTIME_V8_FLAGS: readonly string[] = ['--semi-space-growth-factor=1'];
+export const SPEAKER_RUNTIME_V8_FLAGS: readonly string[] = ['--semi-space-growth-factor=1', '--interrupt-budget=270336'];
 
 /**
  * Apply SPEAKER_RUNTIME_V8_FLAGS to this process. Not in the code-cache training run

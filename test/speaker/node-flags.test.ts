@@ -1,7 +1,7 @@
 /**
  * The speaker's V8 settings (src/speaker/node-flags.ts): started with no V8 flag, so that Node's own
- * modules load from the code cache built into the binary, and its young generation capped at run time
- * instead. Each case runs in a child process (flags are process-wide); the run-time half needs the
+ * modules load from the code cache built into the binary; once listening, its young generation capped
+ * and TurboFan made to wait longer. Each case runs in a child process (flags are process-wide); the run-time half needs the
  * compiled module (npm run build) and skips with the reason otherwise.
  */
 import { spawnSync } from 'node:child_process';
@@ -60,6 +60,24 @@ describe('speaker V8 flags', () => {
     expect(capped.mib).toBeLessThanOrEqual(4);
     // Without it, the same load grows it (2 x 16 MiB on 64-bit): the case above could fail.
     expect(free.mib).toBeGreaterThan(8);
+  });
+
+  /** Calls a small function until TurboFan has optimised it; prints after how many calls. */
+  const tierUp = (apply: boolean): string => `
+    import { applySpeakerRuntimeFlags } from ${JSON.stringify(compiled)};
+    if (${apply}) applySpeakerRuntimeFlags();
+    function f(x) { let s = 0; for (let i = 0; i < 20; i++) s += (x * i) ^ (s >>> 3); return s; }
+    let at = -1;
+    for (let k = 0; k < 20000 && at < 0; k++) { f(k); if (%GetOptimizationStatus(f) & 64) at = k; }
+    console.log(at);`;
+
+  it.skipIf(!!skip)('once applied, TurboFan waits about 4 times longer before optimising a function', () => {
+    // Synchronous compiles, so that the count is exact; bit 64 of the status is "TurboFanned".
+    const flags = ['--allow-natives-syntax', '--no-concurrent-recompilation'];
+    const usual = Number(node(flags, tierUp(false)));
+    const speaker = Number(node(flags, tierUp(true)));
+    expect(usual).toBeGreaterThan(0);
+    expect(speaker).toBeGreaterThan(3 * usual);
   });
 
   it.skipIf(!!skip)('not in the code-cache training run, whose cache must carry the hash of a start', () => {

@@ -9,8 +9,8 @@
  *
  * The bundle is dist/speaker-main.cjs; dist/speaker.cjs is the loader the lab runs
  * (scripts/speaker-loader.cjs), which compiles the bundle with V8's code cache. The cache comes from a
- * training run here: three speakers (a reflector, two clients) on loopback addresses exchange routes,
- * and one client writes what it compiled when it exits. Without the cache (training failed) the
+ * training run here: a small lab (two reflectors, two clients, kernel routes) exchanges routes, and
+ * one client writes what it compiled when it exits. Without the cache (training failed) the
  * speakers compile as usual.
  *
  * `yaml` stays external: config.ts loads it with createRequire only for YAML configs (the lab writes
@@ -90,11 +90,15 @@ try {
 }
 
 /**
- * Three speakers (a reflector, two clients originating IPv4 and IPv6 blocks), each in a network
- * namespace of its own linked to the reflector's by a veth pair (root, as labs are; elsewhere there is
- * no cache), run until client 1 has learned client 2's routes, then stop; client 1 writes the code
- * cache on exit. No kernel routes; a few seconds; every wait is bounded, and the namespaces are
- * removed whatever happens.
+ * A small lab as the real ones are: two reflectors and two clients originating IPv4 and IPv6 blocks,
+ * each in a network namespace of its own on one bridge (in a namespace of its own too), with kernel
+ * routes, blackholes and a control socket, as a lab speaker runs (root, as labs are; elsewhere there is
+ * no cache). It runs until client 1 has learned client 2's routes from both reflectors and installed
+ * them, then stops; client 1 writes the code cache on exit. Why a lab and not less: a function the
+ * training never ran is compiled from source in every speaker of every lab (with one reflector and no
+ * kernel routes, 57 functions were: the FIB programmer, the control server, best-path selection among
+ * two reflected paths). A few seconds; every wait is bounded, and the namespaces (with their routes)
+ * are removed whatever happens.
  */
 async function trainCodeCache() {
   if (process.getuid?.() !== 0) throw new Error('training needs root (network namespaces)');
@@ -107,33 +111,46 @@ async function trainCodeCache() {
     ...Array.from({ length: 64 }, (_, i) => `fd00:${n}:${i.toString(16)}::/122`),
   ];
   const families = ['ipv4', 'ipv6']; // IPv6 over the IPv4 sessions (RFC 4760), as the labs do
-  const common = (name, routerId) => ({ name, routerId, asn, timers, fib: false, blackhole: false, eventLog: join(dir, `${name}.jsonl`) });
+  const speakers = { rr1: 1, rr2: 2, c1: 11, c2: 12 }; // name -> host part of 10.255.0.N and fd00:255::N
+  const peer = (name, rrClient) => ({ address: `10.255.0.${speakers[name]}`, asn, families, ...(rrClient ? { rrClient: true } : {}) });
+  const common = (name) => ({
+    name,
+    routerId: `10.255.0.${speakers[name]}`,
+    asn,
+    timers,
+    fib: true,
+    blackhole: true,
+    control: join(dir, `${name}.sock`),
+    eventLog: join(dir, `${name}.jsonl`),
+  });
+  const reflector = (name, other) => ({ ...common(name), clusterId: '10.255.0.100', peers: [peer(other, false), peer('c1', true), peer('c2', true)] });
   const configs = {
-    rr: { ...common('rr', '10.255.0.1'), clusterId: '10.255.0.1', peers: [1, 2].map((n) => ({ address: `10.255.${n}.2`, asn, rrClient: true, families })) },
-    c1: { ...common('c1', '10.255.1.2'), peers: [{ address: '10.255.1.1', asn, families }], originate: blocks(1) },
-    c2: { ...common('c2', '10.255.2.2'), peers: [{ address: '10.255.2.1', asn, families }], originate: blocks(2) },
+    rr1: reflector('rr1', 'rr2'),
+    rr2: reflector('rr2', 'rr1'),
+    c1: { ...common('c1'), peers: [peer('rr1'), peer('rr2')], originate: blocks(1) },
+    c2: { ...common('c2'), peers: [peer('rr1'), peer('rr2')], originate: blocks(2) },
   };
   const q = (w) => `'${String(w).replace(/'/g, `'\\''`)}'`;
   const node = [process.execPath, ...SPEAKER_NODE_FLAGS, loader].map(q).join(' ');
   const ns = (name) => `bgplab-train-${process.pid}-${name}`;
+  const all = ['br', ...Object.keys(speakers)];
   const lines = [
     'set -u',
-    `cleanup() { kill -TERM $pids 2>/dev/null; wait; for n in rr c1 c2; do ip netns del bgplab-train-${process.pid}-$n 2>/dev/null; done; }`,
+    `cleanup() { kill -TERM $pids 2>/dev/null; wait; for n in ${all.join(' ')}; do ip netns del bgplab-train-${process.pid}-$n 2>/dev/null; done; }`,
     'pids=',
     'trap cleanup EXIT',
     'set -e',
   ];
-  for (const name of ['rr', 'c1', 'c2']) lines.push(`ip netns add ${ns(name)}`, `ip -n ${ns(name)} link set lo up`);
-  for (const n of [1, 2]) {
-    const c = ns(`c${n}`);
+  for (const name of all) lines.push(`ip netns add ${ns(name)}`, `ip -n ${ns(name)} link set lo up`);
+  lines.push(`ip -n ${ns('br')} link add b0 type bridge`, `ip -n ${ns('br')} link set b0 up`);
+  for (const [name, n] of Object.entries(speakers)) {
+    const s = ns(name);
     lines.push(
-      `ip link add tr${n} netns ${ns('rr')} type veth peer name tc${n} netns ${c}`,
-      `ip -n ${ns('rr')} addr add 10.255.${n}.1/24 dev tr${n}`,
-      `ip -n ${ns('rr')} addr add fd00:255:${n}::1/64 dev tr${n} nodad`,
-      `ip -n ${ns('rr')} link set tr${n} up`,
-      `ip -n ${c} addr add 10.255.${n}.2/24 dev tc${n}`,
-      `ip -n ${c} addr add fd00:255:${n}::2/64 dev tc${n} nodad`,
-      `ip -n ${c} link set tc${n} up`,
+      `ip link add t${n} netns ${ns('br')} type veth peer name eth1 netns ${s}`,
+      `ip -n ${ns('br')} link set t${n} master b0 up`,
+      `ip -n ${s} addr add 10.255.0.${n}/24 dev eth1`,
+      `ip -n ${s} addr add fd00:255::${n}/64 dev eth1 nodad`,
+      `ip -n ${s} link set eth1 up`,
     );
   }
   // The speakers start at once, on links the kernel has not marked RUNNING yet (up to ~1 s): they
@@ -146,11 +163,13 @@ async function trainCodeCache() {
     const envs = name === 'c1' ? `BGPLAB_CODE_CACHE_OUT=${q(cache)} ` : '';
     lines.push(`${envs}ip netns exec ${ns(name)} ${node} --config ${q(file)} >>${q(join(dir, 'train.log'))} 2>&1 &`, 'pids="$pids $!"');
   }
-  // Up to 15 s for client 1 to learn client 2's 128 routes (one "route" event each, IPv4 and IPv6).
+  // Up to 15 s for client 1 to have: client 2's 128 routes as best paths ("route" events, IPv4 and
+  // IPv6), End-of-RIB from both reflectors in both families (4 "eor" events), and kernel routes ("fib").
+  const log = q(join(dir, 'c1.jsonl'));
   lines.push(
     'i=0',
-    `while [ $i -lt 300 ]; do n=$(grep -c '"event":"route"' ${q(join(dir, 'c1.jsonl'))} 2>/dev/null); [ "\${n:-0}" -ge 128 ] && break; sleep 0.05; i=$((i+1)); done`,
-    `[ "\${n:-0}" -ge 128 ] || { echo "client learned \${n:-0} of 128 routes in 15 s"; exit 1; }`,
+    `while [ $i -lt 300 ]; do r=$(grep -c '"event":"route"' ${log} 2>/dev/null); e=$(grep -c '"event":"eor"' ${log} 2>/dev/null); f=$(grep -c '"event":"fib"' ${log} 2>/dev/null); [ "\${r:-0}" -ge 128 ] && [ "\${e:-0}" -ge 4 ] && [ "\${f:-0}" -ge 2 ] && break; sleep 0.05; i=$((i+1)); done`,
+    `[ "\${r:-0}" -ge 128 ] && [ "\${e:-0}" -ge 4 ] && [ "\${f:-0}" -ge 2 ] || { echo "client 1 has \${r:-0} of 128 routes, \${e:-0} of 4 End-of-RIB, \${f:-0} FIB batches after 15 s"; exit 1; }`,
   );
   writeFileSync(join(dir, 'train.sh'), lines.join('\n') + '\n');
   const env = { ...process.env };

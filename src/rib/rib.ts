@@ -216,6 +216,14 @@ class FamilyTable {
   lastIbgpLoud = -1;
   /** Log end when skipQuietChanges() last walked the peers. */
   quietSkippedTo = 0;
+  /**
+   * The lowest cursor of the peers that consume the log (up, negotiated, no dump pending) as compact()
+   * last found it, and how many peers sit there; -1: unknown (the peer set or a cursor changed other
+   * than by flush). Lets flush() skip compact()'s walk of every peer when the lowest cursor cannot have
+   * moved: one walk per pass instead of one per peer (O(peers) rather than O(peers²) on a reflector).
+   */
+  minCursor = -1;
+  atMin = 0;
   upPeers = 0;
   dirty: Dest[] = [];
   constructor(readonly family: Family) {}
@@ -276,6 +284,7 @@ export class Rib {
   private derived = new Map<string, AttrSet>();
   private readonly localSet: AttrSet;
   private sweepAt = SWEEP_MINIMUM;
+  private logWalks_ = 0;
 
   constructor(options: RibOptions) {
     if (options === null || typeof options !== 'object') throw new RibError('options: must be an object');
@@ -365,6 +374,16 @@ export class Rib {
    * that flushed every peer hasPending() named while the version was V may skip passes until it moves:
    * a full-mesh speaker learning 200 routes from 99 peers does not walk its 99 peers 200 times.
    */
+  /** How many times the change log's compaction walked the peers (each walk is O(peers)). */
+  get logWalks(): number {
+    return this.logWalks_;
+  }
+
+  /** Entries of a family's change log not yet consumed by every peer, or kept until the next compaction. */
+  changeLogLength(family: Family): number {
+    return this.tables[familyIndex('family', family)].log.length;
+  }
+
   get outputVersion(): number {
     return this.version;
   }
@@ -394,6 +413,7 @@ export class Rib {
       peer.negotiated[fi] = true;
       peer.cursor[fi] = table.base + table.log.length;
       peer.dump[fi] = 1;
+      table.minCursor = -1;
       peer.sent[fi] = new Int32Array(Math.max(64, table.dests.length));
       table.upPeers++;
     }
@@ -448,6 +468,7 @@ export class Rib {
       if (peer.negotiated[fi]) {
         peer.negotiated[fi] = false;
         peer.dump[fi] = 0;
+        table.minCursor = -1;
         table.upPeers--;
         if (table.upPeers === 0) resetLog(table);
       }
@@ -699,6 +720,7 @@ export class Rib {
         peer.sent[fi] = grown;
       }
       const builder = new BatchBuilder(peer.sent[fi]);
+      const oldCursor = peer.dump[fi] === 0 ? peer.cursor[fi] : -1; // -1: not consuming the log
       if (peer.dump[fi] !== 0) {
         this.dump(peer, fi, builder, peer.dump[fi] === 2);
         peer.dump[fi] = 0;
@@ -712,7 +734,12 @@ export class Rib {
       if (end > table.flushedTo) table.flushedTo = end;
       if (builder.withdrawn.length > 0) batch.withdraw.push({ family: table.family, prefixes: builder.withdrawn });
       for (const [attrs, prefixes] of builder.groups) batch.announce.push({ family: table.family, attrs, prefixes });
-      this.compact(table, fi);
+      // The lowest cursor moves only when the last peer at it leaves it; until then compacting finds
+      // nothing more to drop than it did last time.
+      if (table.minCursor < 0 || table.atMin <= 0) this.compact(table, fi);
+      else if (oldCursor === table.minCursor) {
+        if (--table.atMin === 0) this.compact(table, fi);
+      } else if (oldCursor < 0 && end === table.minCursor) table.atMin++;
     }
     return batch;
   }
@@ -727,7 +754,10 @@ export class Rib {
     if (!peer.up) return;
     for (const family of families ?? FAMILIES) {
       const fi = familyIndex('families', family);
-      if (peer.negotiated[fi]) peer.dump[fi] = 2;
+      if (peer.negotiated[fi]) {
+        peer.dump[fi] = 2;
+        this.tables[fi].minCursor = -1;
+      }
     }
     this.version++;
   }
@@ -764,6 +794,7 @@ export class Rib {
         const cursor = peer.cursor[fi];
         if (cursor < end && table.lastIbgpLoud < cursor) {
           peer.cursor[fi] = end;
+          table.minCursor = -1;
           moved = true;
         }
       }
@@ -989,15 +1020,25 @@ export class Rib {
 
   /** Drops log entries every peer has consumed; frees empty destinations no peer still holds. */
   private compact(table: FamilyTable, fi: number): void {
+    this.logWalks_++;
     if (table.upPeers === 0) {
+      table.minCursor = -1;
       resetLog(table);
     } else {
       const end = table.base + table.log.length;
       let min = end;
+      let atMin = 0;
       for (const peer of this.peers.values()) {
         // A peer waiting for a full dump does not need the log.
-        if (peer.up && peer.negotiated[fi] && peer.dump[fi] === 0 && peer.cursor[fi] < min) min = peer.cursor[fi];
+        if (!peer.up || !peer.negotiated[fi] || peer.dump[fi] !== 0) continue;
+        const c = peer.cursor[fi];
+        if (c < min) {
+          min = c;
+          atMin = 1;
+        } else if (c === min) atMin++;
       }
+      table.minCursor = min;
+      table.atMin = atMin;
       const consumed = min - table.base;
       if (consumed > 0 && consumed === table.log.length) {
         table.log = [];

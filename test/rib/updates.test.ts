@@ -280,6 +280,41 @@ describe('long-running tables', () => {
   });
 });
 
+describe('change log compaction', () => {
+  it('a pass that flushes every peer walks the peers once per family, not once per peer, and leaves the log empty', () => {
+    const clients = Array.from({ length: 100 }, (_, i) => `10.0.1.${i + 1}`);
+    const r = reflector(clients);
+    upAll(r, clients);
+    for (let pass = 0; pass < 10; pass++) {
+      r.applyUpdate(clients[pass], 'ipv4', attrs(1, clients[pass]), nlri(`10.${pass}.0.0/24`), []);
+      const before = r.logWalks;
+      let announced = 0;
+      for (const c of clients) announced += r.flush(c).announce.length;
+      expect(announced).toBe(clients.length - 1); // everyone but the originator
+      // Before: one walk of 100 peers per peer and family, 200 a pass.
+      expect(r.logWalks - before).toBeLessThanOrEqual(2);
+      expect(r.changeLogLength('ipv4')).toBe(0);
+    }
+  });
+
+  it('a peer that goes down or asks for a refresh mid-pass does not hold the log', () => {
+    const r = reflector();
+    upAll(r);
+    r.applyUpdate(S, 'ipv4', attrs(1), nlri('10.1.0.0/24'), []);
+    r.flush(S);
+    r.peerDown(R); // R never consumes the entry
+    r.flush(T);
+    expect(r.changeLogLength('ipv4')).toBe(0);
+    r.peerUp(R);
+    r.applyUpdate(S, 'ipv4', attrs(2), nlri('10.2.0.0/24'), []);
+    r.dumpFor(T); // T will get a full table: it does not need the log
+    r.flush(S);
+    r.flush(R);
+    expect(r.changeLogLength('ipv4')).toBe(0);
+    expect(summary(r.flush(T)).announce).toEqual({ '10.1.0.0/24': 1, '10.2.0.0/24': 2 });
+  });
+});
+
 describe('update generation against a fresh full table (randomized)', () => {
   it('any interleaving of changes, flushes, refreshes and session bounces leaves each peer with exactly the current table', () => {
     fc.assert(
@@ -339,6 +374,9 @@ describe('update generation against a fresh full table (randomized)', () => {
         const expectedFib = new Map<string, string>();
         for (const e of fresh.routes('ipv4')) if (e.best) expectedFib.set(e.prefix, `${e.peer}`);
         expect(fib).toEqual(expectedFib);
+        // Once every peer has been flushed, nobody needs the change log: it is compacted away.
+        for (const peer of SENDERS) r.flush(peer);
+        expect(r.changeLogLength('ipv4')).toBe(0);
       }),
       { numRuns: 60 },
     );

@@ -368,12 +368,6 @@ export class Rib {
     this.peers.delete(id);
   }
 
-  /**
-   * Changes whenever a flush may have something new for some peer: a change an iBGP peer may need (see
-   * FamilyTable.lastIbgpLoud), any change while an eBGP peer is up, a session up, a refresh. A caller
-   * that flushed every peer hasPending() named while the version was V may skip passes until it moves:
-   * a full-mesh speaker learning 200 routes from 99 peers does not walk its 99 peers 200 times.
-   */
   /** How many times the change log's compaction walked the peers (each walk is O(peers)). */
   get logWalks(): number {
     return this.logWalks_;
@@ -384,6 +378,12 @@ export class Rib {
     return this.tables[familyIndex('family', family)].log.length;
   }
 
+  /**
+   * Changes whenever a flush may have something new for some peer: a change an iBGP peer may need (see
+   * FamilyTable.lastIbgpLoud), any change while an eBGP peer is up, a session up, a refresh. A caller
+   * that flushed every peer hasPending() named while the version was V may skip passes until it moves:
+   * a full-mesh speaker learning 200 routes from 99 peers does not walk its 99 peers 200 times.
+   */
   get outputVersion(): number {
     return this.version;
   }

@@ -13,6 +13,7 @@
  * convergence and keeps that memory, ~330 B of RSS per route at 100k routes, most of the 400 B budget
  * (issue #3). `--semi-space-growth-factor=1`, set at run time, stops it growing from the size it has
  * reached by then (V8 reads the factor at each growth step; the 16 MiB maximum is fixed at start).
+ *
  * Why TurboFan waits 4 times longer (`--interrupt-budget`, 4 x 66 KiB of bytecode run before a
  * function is considered for optimising): in a lab each of 100 speakers learns a few hundred routes and
  * is idle after, and optimised every function that got warm on the way, on a background thread that

@@ -1,8 +1,8 @@
 /**
  * The speaker's V8 settings (src/speaker/node-flags.ts): started with no V8 flag, so that Node's own
  * modules load from the code cache built into the binary; once listening, its young generation capped
- * and TurboFan made to wait longer. Each case runs in a child process (flags are process-wide); the run-time half needs the
- * compiled module (npm run build) and skips with the reason otherwise.
+ * and TurboFan made to wait longer. Each case runs in a child process (flags are process-wide); the
+ * run-time half needs the compiled module (npm run build) and skips with the reason otherwise.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';

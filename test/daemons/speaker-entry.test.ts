@@ -7,22 +7,20 @@
  * stale. Needs a build; skips with the reason otherwise.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultSpeakerEntry } from '../../src/daemons/bgplab.js';
 import { SPEAKER_NODE_FLAGS } from '../../src/speaker/node-flags.js';
+import { missingBuild } from '../helpers/env.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const bundle = join(root, 'dist', 'speaker.cjs');
 const main = join(root, 'dist', 'speaker-main.cjs');
 const esm = join(root, 'dist', 'src', 'speaker', 'main.js');
-const built = existsSync(bundle) && existsSync(esm) && statSync(bundle).mtimeMs >= statSync(esm).mtimeMs;
-const skip = built ? undefined : 'no fresh dist/speaker.cjs: run npm run build';
-if (skip && process.env.BGPLAB_REQUIRE_ALL === '1') throw new Error(`speaker-entry.test: ${skip} (CI builds first)`);
-if (skip) console.warn(`speaker-entry.test: skipped: ${skip}`);
+const skip = missingBuild('speaker-entry.test', bundle, esm);
 
 const dir = mkdtempSync(join(tmpdir(), 't-speaker-entry-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

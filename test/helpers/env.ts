@@ -4,7 +4,8 @@
  * BGPLAB_REQUIRE_ALL=1 (set by CI) turns a would-be skip into a failure so a broken setup cannot hide.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -33,5 +34,19 @@ export function missing(...needs: Array<'root' | keyof typeof has>): string | un
   const why = `needs ${lacking.join(', ')} (run as root after scripts/setup.sh)`;
   if (process.env.BGPLAB_REQUIRE_ALL === '1') throw new Error(`test requirement missing in CI: ${why}`);
   process.stderr.write(`skipping: ${why}\n`);
+  return why;
+}
+
+/**
+ * Reason to skip a test that runs the compiled project (npm run build), or undefined when `compiled`
+ * exists and is no older than `than` (its source, or another output it must not be older than). As
+ * missing(): a failure under BGPLAB_REQUIRE_ALL=1, since CI builds before testing.
+ */
+export function missingBuild(test: string, compiled: string, than?: string): string | undefined {
+  const fresh = existsSync(compiled) && (than === undefined || (existsSync(than) && statSync(compiled).mtimeMs >= statSync(than).mtimeMs));
+  if (fresh) return undefined;
+  const why = `no fresh ${relative(resolve(import.meta.dirname, '..', '..'), compiled)}: run npm run build`;
+  if (process.env.BGPLAB_REQUIRE_ALL === '1') throw new Error(`${test}: ${why} (CI builds first)`);
+  console.warn(`${test}: skipped: ${why}`);
   return why;
 }

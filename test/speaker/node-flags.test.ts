@@ -5,18 +5,15 @@
  * run-time half needs the compiled module (npm run build) and skips with the reason otherwise.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SPEAKER_NODE_FLAGS, SPEAKER_RUNTIME_V8_FLAGS } from '../../src/speaker/node-flags.js';
+import { missingBuild } from '../helpers/env.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const compiled = join(root, 'dist', 'src', 'speaker', 'node-flags.js');
 const source = join(root, 'src', 'speaker', 'node-flags.ts');
-const built = existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(source).mtimeMs;
-const skip = built ? undefined : 'no fresh dist/src/speaker/node-flags.js: run npm run build';
-if (skip && process.env.BGPLAB_REQUIRE_ALL === '1') throw new Error(`node-flags.test: ${skip} (CI builds first)`);
-if (skip) console.warn(`node-flags.test: skipped: ${skip}`);
+const skip = missingBuild('node-flags.test', compiled, source);
 
 function node(flags: readonly string[], code: string, env: NodeJS.ProcessEnv = {}): string {
   const clean = { ...process.env, ...env };

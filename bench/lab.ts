@@ -7,6 +7,9 @@
  *   - memory: <= 25 MB PSS per bgplab speaker in the mesh.
  * Needs root (network namespaces), bird2. Not a test: it prints figures.
  *
+ * "from deploy" is the deploy's start to every route in every FIB: the time that moving work across t0
+ * cannot shorten; "start" the CPU-seconds the bgplab speakers took to start listening.
+ *
  * With --idle S, each lab is kept S more seconds once converged and the CPU its daemons use meanwhile is
  * printed per daemon and second (the cost of a converged lab standing still: keepalives and timers).
  *
@@ -100,10 +103,15 @@ try {
 const ms = (v: number | null | undefined): string => (v == null ? '-' : `${Math.round(v)} ms`);
 const mb = (v: number): string => `${(v / 1e6).toFixed(1)} MB`;
 const cpuS = (r: ConvergeResult): number => (r.cpu.totalMs ?? r.nodes.reduce((s, n) => s + (n.cpuMs ?? 0), 0)) / 1000;
+/** CPU-seconds the bgplab speakers took to start listening (their own account; '-' for other daemons). */
+const startCpuS = (r: ConvergeResult): string => {
+  const v = r.nodes.map((n) => n.startupCpuMs).filter((x): x is number => typeof x === 'number');
+  return v.length ? (v.reduce((a, b) => a + b, 0) / 1000).toFixed(2) : '-';
+};
 const pss = (r: ConvergeResult): number[] => r.nodes.map((n) => n.pssBytes ?? 0).filter((v) => v > 0);
 
 console.log(`\nlab benchmark: ${nodes} nodes, profile ${values.profile}, t0 = every daemon listening\n`);
-console.log(`design  impl     sessions     deploy     bgp        fib        dataplane  cpu-s   pss/daemon (max)${idleS > 0 ? '    idle cpu/daemon' : ''}`);
+console.log(`design  impl     sessions     deploy     bgp        fib        dataplane  from deploy  cpu-s   start   pss/daemon (max)${idleS > 0 ? '    idle cpu/daemon' : ''}`);
 for (const { design, impl, r, idleMsPerS } of rows) {
   const p = pss(r);
   const pssText = p.length ? `${mb(p.reduce((a, b) => a + b, 0) / p.length)} (${mb(Math.max(...p))})` : '-';
@@ -116,7 +124,9 @@ for (const { design, impl, r, idleMsPerS } of rows) {
       ms(r.convergence.bgpMs).padEnd(10),
       ms(r.convergence.fibMs).padEnd(10),
       ms(r.convergence.dataplaneMs).padEnd(10),
+      ms(r.convergence.fromDeployMs).padEnd(12),
       cpuS(r).toFixed(2).padEnd(7),
+      startCpuS(r).padEnd(7),
       idleMsPerS === undefined ? pssText : `${pssText.padEnd(18)} ${idleMsPerS.toFixed(1)} ms/s`,
     ].join(' '),
   );
@@ -138,6 +148,9 @@ for (const design of designs) {
       const cpuRatio = cpuS(ours) / Math.max(cpuS(bird), 1e-3);
       console.log(`${design}: bgplab/BIRD CPU-seconds ${cpuRatio.toFixed(2)} (goal <= 3): ${verdict(cpuRatio <= 3)}`);
     }
+    const up = ours.convergence.fromDeployMs;
+    const birdUp = bird.convergence.fromDeployMs;
+    if (up != null && birdUp != null) console.log(`${design}: bgplab/BIRD time from deploy start ${(up / birdUp).toFixed(2)} (${ms(up)} against ${ms(birdUp)}; no goal)`);
   }
   if (design === 'mesh') {
     const p = pss(ours);

@@ -89,6 +89,7 @@ export function register(program: Command): void {
             bgpMs: m((r) => r.convergence.bgpMs),
             fibMs: m((r) => r.convergence.fibMs),
             dataplaneMs: m((r) => r.convergence.dataplaneMs),
+            fromDeployMs: m((r) => r.convergence.fromDeployMs ?? null),
             deployMs: m((r) => r.deployMs),
             cpuTotalMs: m((r) => r.cpu.totalMs),
           };

@@ -165,6 +165,14 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
   const allFib = watcher.exps.filter((e) => e.fib).map((e) => e.name);
   const bgpT = latest(times.bgp);
   const fibT = allFib.length ? latest(times.fib, (n) => allFib.includes(n)) : null;
+  // From the deploy's start: the lab state records when every daemon was seen listening and how long
+  // the deploy had taken by then (whole ms).
+  const deployStart =
+    s.fresh && state.listeningMono !== undefined && state.deployMs !== undefined
+      ? BigInt(state.listeningMono) - BigInt(state.deployMs) * 1_000_000n
+      : undefined;
+  const upT = allFib.length ? fibT : bgpT;
+  const fromDeployMs = deployStart !== undefined && upT !== null && upT !== undefined ? Number(nsToMs(upT - deployStart).toFixed(3)) : null;
   const reachedAll = probes.length > 0 && probes.every((p) => p.reached);
   const dpT = reachedAll
     ? probes.map((p) => wallMsToMono(p.firstStableWallMs!)).reduce((a, b) => (a > b ? a : b))
@@ -228,6 +236,7 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
       bgpMs: exactOnly ? null : rel(bgpT),
       fibMs: exactOnly ? null : rel(fibT),
       dataplaneMs: dataplaneTimed ? rel(dpT) : null,
+      fromDeployMs: exactOnly ? null : fromDeployMs,
       timeoutMs,
       method: {
         t0: t0Source,

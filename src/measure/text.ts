@@ -13,6 +13,7 @@ export function formatConverge(r: ConvergeResult): string {
   out.push(`deploy       ${fmtMs(r.deployMs)} (namespaces to every daemon listening)`);
   out.push(`convergence  BGP ${fmtMs(c.bgpMs)}, kernel FIB ${fmtMs(c.fibMs)}, data plane ${fmtMs(c.dataplaneMs)} (from t0: every daemon listening)${c.converged ? '' : '  NOT CONVERGED'}`);
   out.push(`             BGP: ${c.method.bgp}; FIB: ${c.method.fib}; data plane: ${c.method.dataplane}`);
+  if (c.fromDeployMs != null) out.push(`from deploy  ${fmtMs(c.fromDeployMs)} (deploy start to every route in every ${r.nodes.some((n) => n.fibRoutes !== null) ? 'kernel FIB' : 'BGP table'})`);
   out.push(`UPDATEs      ${r.updates.messages === null ? '—' : `${fmtInt(r.updates.messages)} messages, ${fmtInt(r.updates.bytes ?? 0)} bytes`} (${r.updates.source})`);
   const startup = r.nodes.map((n) => n.startupCpuMs).filter((v): v is number => typeof v === 'number');
   const startupNote = startup.length

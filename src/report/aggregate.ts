@@ -25,6 +25,8 @@ export interface ConvergeGroup {
   fibMs: number | null;
   dataplaneMs: number | null;
   deployMs: number | null;
+  /** Deploy start → every route in every FIB (runs measured before it existed have none). */
+  fromDeployMs: number | null;
   cpuTotalMs: number | null;
   /** Per-daemon figures: median over runs of the mean (CPU, PSS) or max (RSS) over the lab's nodes. */
   cpuPerNodeMs: number | null;
@@ -111,6 +113,7 @@ export function convergeGroups(results: ResultsFile): ConvergeGroup[] {
       fibMs: median(ok.map((c) => c.convergence.fibMs)),
       dataplaneMs: median(ok.map((c) => c.convergence.dataplaneMs)),
       deployMs: median(cs.map((c) => c.deployMs)),
+      fromDeployMs: median(ok.map((c) => c.convergence.fromDeployMs ?? null)),
       cpuTotalMs: median(ok.map((c) => c.cpu.totalMs)),
       cpuPerNodeMs: median(ok.map((c) => mean(c.nodes.map((n) => n.cpuMs)))),
       rssMaxBytes: median(cs.map((c) => max(c.nodes.map((n) => n.rssBytes)))),

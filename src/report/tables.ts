@@ -26,6 +26,7 @@ export function headlineTable(results: ResultsFile): Table {
       fmtMs(g.fibMs),
       fmtMs(g.dataplaneMs),
       fmtMs(g.deployMs),
+      fmtMs(g.fromDeployMs),
       fmtCpu(g.cpuTotalMs),
       fmtBytes(g.rssMaxBytes),
       fmtBytes(g.pssMeanBytes),
@@ -33,9 +34,9 @@ export function headlineTable(results: ResultsFile): Table {
       g.runs === g.converged ? String(g.runs) : `${g.converged} of ${g.runs} converged`,
     ]);
   return {
-    headers: ['design', 'impl', 'profile', 'N', 'sessions', 'BGP', 'FIB', 'data plane', 'deploy', 'CPU total', 'RSS max/node', 'PSS mean/node', 'UPDATEs', 'runs'],
+    headers: ['design', 'impl', 'profile', 'N', 'sessions', 'BGP', 'FIB', 'data plane', 'deploy', 'from deploy', 'CPU total', 'RSS max/node', 'PSS mean/node', 'UPDATEs', 'runs'],
     rows,
-    align: ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    align: ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   };
 }
 
@@ -93,7 +94,7 @@ export function failureTable(results: ResultsFile): Table {
 const CSV_COLUMNS = [
   'id', 'design', 'mode', 'reflectors', 'nodes', 'rr_impl', 'client_impl', 'impl', 'profile', 'hold_s', 'repeat', 'ok', 'error',
   'started_at', 'duration_ms', 'deploy_ms', 'sessions_expected', 'sessions_established', 'converged', 'bgp_ms', 'fib_ms',
-  'dataplane_ms', 'dataplane_pairs', 'dataplane_reached', 'update_messages', 'update_bytes', 'cpu_total_ms', 'cpu_mean_node_ms',
+  'dataplane_ms', 'from_deploy_ms', 'dataplane_pairs', 'dataplane_reached', 'update_messages', 'update_bytes', 'cpu_total_ms', 'cpu_mean_node_ms',
   'rss_max_bytes', 'rss_mean_bytes', 'pss_mean_bytes', 'drill_fault', 'drill_target', 'drill_for_ms', 'detection_ms',
   'routes_lost_peak', 'routes_lost_node_seconds', 'routes_lost_nodes', 'probes_sent', 'probes_lost', 'reconverge_ms', 'verdict',
 ] as const;
@@ -138,6 +139,7 @@ export function resultsCsv(results: ResultsFile): string {
       bgp_ms: c?.convergence.bgpMs,
       fib_ms: c?.convergence.fibMs,
       dataplane_ms: c?.convergence.dataplaneMs,
+      from_deploy_ms: c?.convergence.fromDeployMs,
       dataplane_pairs: c?.dataplane.pairs,
       dataplane_reached: c?.dataplane.reached,
       update_messages: c?.updates.messages,

@@ -42,6 +42,10 @@ function checkConverged(r: ConvergeResult, sessions: number): void {
   expect(r.dataplane.reached).toBe(r.dataplane.pairs);
   expect(r.dataplane.pairs).toBeGreaterThan(0);
   expect(r.deployMs! > 0).toBe(true);
+  // From the deploy's start: after t0 by at least the daemons' start, and no later than the deploy's
+  // own end (which noticed t0 by polling) plus the time from t0 (whole-ms rounding aside).
+  expect(c.fromDeployMs! > c.fibMs!).toBe(true);
+  expect(c.fromDeployMs! <= r.deployMs! + c.fibMs! + 1).toBe(true);
   expect(r.updates.messages! > 0).toBe(true);
 }
 
@@ -81,6 +85,7 @@ describe.skipIf(missing('root', 'ip', 'ping', 'tcpdump'))('converge, bgplab spea
     expect(r.convergence.fibMs).not.toBeNull();
     expect(r.convergence.fibMs! < 1500).toBe(true);
     expect(r.convergence.dataplaneMs).toBeNull();
+    expect(r.convergence.fromDeployMs).toBeNull();
     expect(r.convergence.method.dataplane).toMatch(/running lab: \d+ of \d+ pod-address pairs answer/);
     expect(r.dataplane.reached).toBe(r.dataplane.pairs);
 

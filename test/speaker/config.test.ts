@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  canonicalAddress,
   checkPrefix,
   loadSpeakerConfig,
   parseSpeakerConfig,
@@ -209,5 +212,37 @@ describe('speaker config: advertisement interval (RFC 4271 §9.2.1.1)', () => {
         `advertisementIntervalMs: ${JSON.stringify(v)}: advertisement interval must be 0-600000 ms (RFC 4271 §9.2.1.1; 0 sends at once)`,
       ]);
     }
+  });
+});
+
+describe('canonicalAddress: IPv4', () => {
+  // Our dotted-quad pattern replaced ipaddr.js's isValidFourPartDecimal + parse + toString: it must accept
+  // exactly what ipaddr.js accepted and give the same text.
+  const viaIpaddr = (x: string): string | undefined => (ipaddr.IPv4.isValidFourPartDecimal(x) ? ipaddr.IPv4.parse(x).toString() : undefined);
+  const ipv4 = (x: string): string | undefined => {
+    const c = canonicalAddress(x);
+    return c?.family === 'ipv4' ? c.address : undefined;
+  };
+
+  it('accepts strict dotted quads and refuses the rest, as ipaddr.js does', () => {
+    for (const x of ['10.0.0.3', '0.0.0.0', '255.255.255.255', '1.2.3.4', '100.64.0.1']) expect(ipv4(x), x).toBe(x);
+    for (const x of ['010.0.0.1', '1.2.3.04', '256.1.1.1', '1.2.3', '1.2.3.4.5', '0x1.2.3.4', ' 1.2.3.4', '1.2.3.4 ', '1..2.3', '']) {
+      expect(ipv4(x), x).toBeUndefined();
+      expect(viaIpaddr(x), x).toBeUndefined();
+    }
+  });
+
+  it('agrees with ipaddr.js on random strings of digits and dots', () => {
+    const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.stringMatching(/^[0-9]{1,4}$/));
+    const candidate = fc.oneof(
+      fc.array(octet, { minLength: 3, maxLength: 5 }).map((parts) => parts.join('.')),
+      fc.stringMatching(/^[0-9.]{0,16}$/),
+    );
+    fc.assert(
+      fc.property(candidate, (x) => {
+        expect(ipv4(x)).toBe(viaIpaddr(x));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -11,7 +11,7 @@ import ipaddr from 'ipaddr.js';
 import type { ResolvedSpeakerConfig } from './config.js';
 import { canonicalAddress } from './config.js';
 import { ControlServer, type ControlRequest } from './control.js';
-import { PassEncodeCache, endOfRibMessage } from './encode-cache.js';
+import { UpdateEncodeCache, endOfRibMessage } from './encode-cache.js';
 import { EventLog } from './event-log.js';
 import { KeepaliveTicker } from './keepalive-ticker.js';
 import { ipv4InterfaceOf, localInterfaceAddresses, type InterfaceAddress } from './interfaces.js';
@@ -100,6 +100,8 @@ export class Speaker implements SessionHost {
    */
   private readonly lastAdvertAt = new Map<string, number>();
   private readonly advertTimers = new Map<string, NodeJS.Timeout>();
+  /** Encoded UPDATEs shared by the peers sent the same group, across passes (encode-cache.ts). */
+  private readonly encodeCache = new UpdateEncodeCache();
   /** Last snapshot of localInterfaceAddresses() and when it was taken (performance.now(), ms). */
   private localAddressSnapshot: { takenAt: number; addresses: InterfaceAddress[] } | undefined;
 
@@ -528,7 +530,7 @@ export class Speaker implements SessionHost {
     const interval = this.config.advertisementIntervalMs;
     const now = interval > 0 ? performance.now() : 0;
     let deferred = false;
-    const cache = new PassEncodeCache();
+    const cache = this.encodeCache;
     for (const s of this.sessions.values()) {
       const neg = s.negotiated;
       if (!neg || !s.established || !this.ribUp.has(s.address) || !this.rib.hasPending(s.address)) continue;

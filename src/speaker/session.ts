@@ -20,6 +20,7 @@ import {
   type DecodeError,
   type DecodeResult,
   type Family,
+  type OpenMessage,
   type UpdateMessage,
 } from '../wire/index.js';
 import type {
@@ -66,6 +67,26 @@ interface Connection {
 function cancelTimer(t: NodeJS.Timeout | TickHandle | undefined): void {
   if (t instanceof TickHandle) t.cancel();
   else if (t) clearTimeout(t);
+}
+
+/** OPEN messages by content (JSON of the message), at most OPEN_CACHE_SIZE of them. */
+const openCache = new Map<string, Buffer>();
+const OPEN_CACHE_SIZE = 64;
+
+/**
+ * The OPEN's bytes, encoded once per distinct OPEN: every peer of a mesh is sent the same one, and
+ * encoding it (capabilities as TLVs) cost 2-3% of a mesh speaker's CPU once listening; the JSON key
+ * costs a fraction of that. The buffer is shared by the sockets and never written to.
+ */
+export function encodedOpen(open: OpenMessage): Buffer {
+  const key = JSON.stringify(open);
+  let bytes = openCache.get(key);
+  if (bytes === undefined) {
+    if (openCache.size >= OPEN_CACHE_SIZE) openCache.clear();
+    bytes = encodeMessage(open, defaultContext());
+    openCache.set(key, bytes);
+  }
+  return bytes;
 }
 
 const CLOSE_GRACE_MS = 1000;
@@ -223,7 +244,7 @@ export class PeerSession {
         return;
       }
       case 'SendOpen':
-        this.write(a.conn, encodeMessage(a.open, defaultContext()));
+        this.write(a.conn, encodedOpen(a.open));
         return;
       case 'SendKeepalive':
         this.write(a.conn, KEEPALIVE_BYTES);

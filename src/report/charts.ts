@@ -83,6 +83,21 @@ export function buildCharts(results: ResultsFile): Chart[] {
         series: perSeries(groups, (g) => g.fibMs, 'ms'),
       }),
     });
+    // Results measured before fromDeployMs existed have none: no empty chart for them.
+    if (groups.some((g) => g.fromDeployMs !== null)) {
+      charts.push({
+        id: 'from-deploy',
+        title: 'Time from deploy vs nodes',
+        caption: 'Deploy start (the first namespace) → every node holds every other node’s pod blocks in its kernel FIB: deploy and convergence together. Median over repeats.',
+        svg: lineChart({
+          id: 'chart-from-deploy',
+          title: 'Deploy start to every route in every kernel FIB',
+          xLabel: 'nodes (N)',
+          yLabel: 'ms from deploy start',
+          series: perSeries(groups, (g) => g.fromDeployMs, 'ms'),
+        }),
+      });
+    }
     charts.push({
       id: 'convergence-bgp',
       title: 'Convergence time vs nodes (BGP tables)',

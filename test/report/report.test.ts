@@ -60,6 +60,27 @@ describe('report rendering', () => {
     }
   });
 
+  it('charts the time from the deploy when the runs have it, and not for older results', () => {
+    expect(charts.find((c) => c.id === 'from-deploy')).toBeUndefined(); // the sample predates fromDeployMs
+    const withUp = sampleResults();
+    withUp.runs.forEach((r, i) => {
+      if (r.converge) r.converge.convergence.fromDeployMs = 2000 + 10 * i;
+    });
+    const out = renderReport(withUp, { imageExt: 'svg' });
+    const svg = out.charts.find((c) => c.id === 'from-deploy')!.svg;
+    const pts = chartPoints(svg, 'rr2 bird fast');
+    expect(pts.length).toBe(2);
+    for (const p of pts) {
+      const runs = withUp.runs.filter((r) => r.design.mode === 'rr' && r.design.nodes === p.x && r.converge);
+      expect(p.y).toBe(median(runs.map((r) => r.converge!.convergence.fromDeployMs!)));
+    }
+    const g = convergeGroups(withUp).find((x) => x.design === 'rr2' && x.nodes === 6)!;
+    const row = out.files.get('report.md')!.split('\n').find((l) => l.startsWith('| rr2 | bird | fast | 6 |'))!;
+    expect(row).toContain(`| ${fmtMs(g.fromDeployMs)} |`);
+    const csv = out.files.get('results.csv')!.trim().split('\n');
+    expect(csv[1].split(',')[csv[0].split(',').indexOf('from_deploy_ms')]).toBe(String(withUp.runs[0].converge!.convergence.fromDeployMs));
+  });
+
   it('puts the same figures in the Markdown, HTML and CSV', () => {
     const md = files.get('report.md')!;
     const html = files.get('report.html')!;

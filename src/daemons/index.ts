@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { run } from '../sys/exec.js';
+import { netnsListening } from '../sys/netns.js';
 import { listeningTcpPorts, logExcerpt, sameProcess, terminate, waitUntil, type TerminateResult } from '../sys/proc.js';
 import { bgplabStatus, startBgplab } from './bgplab.js';
 import { birdStatus, startBird } from './bird.js';
@@ -80,6 +81,24 @@ export function daemonListening(h: DaemonHandle, port = 179): boolean {
   }
   if (!sameProcess(last)) return false;
   return listeningTcpPorts(last.pid).has(port);
+}
+
+/**
+ * daemonListening without /proc for the daemons that do not say so themselves (BIRD, FRR, GoBGP): once
+ * the daemon's query interface exists (it comes up with the daemon), the kernel is asked whether its
+ * namespace listens on `port` (`ss -N`, about 1 ms of CPU). The /proc reads cost about 14 ms per check:
+ * during a deploy of 100 BIRDs they took about 2 s of system CPU from the daemons being waited for, and
+ * BIRD rr2-100 deployed in 1.7-1.8 s without them against 2.5-2.8 s. Falls back to /proc when ss cannot
+ * tell.
+ */
+export async function daemonListeningAsync(h: DaemonHandle, port = 179): Promise<boolean> {
+  const last = h.processes[h.processes.length - 1];
+  if (h.impl === 'bgplab' || !last) return daemonListening(h, port);
+  if (!sameProcess(last)) return false;
+  const control = controlPath(h);
+  if (control.startsWith('/') && !existsSync(control)) return false;
+  const said = await netnsListening(h.ns, port);
+  return said ?? listeningTcpPorts(last.pid).has(port);
 }
 
 /**

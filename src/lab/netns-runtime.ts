@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { daemonAlive, daemonListening, startDaemon } from '../daemons/index.js';
+import { daemonAlive, daemonListeningAsync, startDaemon } from '../daemons/index.js';
 import type { DaemonHandle } from '../daemons/types.js';
 import { hasCommand, run } from '../sys/exec.js';
 import { ipBatch, netnsExists } from '../sys/netns.js';
@@ -108,14 +108,19 @@ async function waitListening(nodes: readonly LabNode[], handles: Map<string, Dae
   const timeoutMs = opts.listenTimeoutMs ?? 60_000;
   let round = 0;
   await waitUntil(
-    () => {
+    async () => {
       // Whether a daemon died is read from /proc every 8th round (200 ms): enough to fail fast, and
       // 100 nodes' stat files every 25 ms took CPU from the daemons this waits for.
       const checkAlive = round++ % 8 === 0;
+      const names = [...pending];
+      // bgplab speakers answer from their logs at once; the others cost an `ss` each (daemonListeningAsync).
+      const listening = await mapLimit(names, 8, (name: string) => daemonListeningAsync(handles.get(name)!));
+      names.forEach((name, i) => {
+        if (listening[i]) pending.delete(name);
+      });
       for (const name of pending) {
         const h = handles.get(name)!;
-        if (daemonListening(h)) pending.delete(name);
-        else if (checkAlive && !daemonAlive(h)) {
+        if (checkAlive && !daemonAlive(h)) {
           // Gone (or a zombie): not merely a cmdline read in the middle of an exec.
           const proc = h.processes.find((p) => !sameProcess(p)) ?? h.processes[0];
           const tail = proc ? logExcerpt(proc.log) : '';

@@ -73,3 +73,17 @@ export async function netnsPids(name: string): Promise<number[]> {
     .map((l) => Number(l.trim()))
     .filter((n) => Number.isInteger(n) && n > 1);
 }
+
+/**
+ * Whether a TCP socket listens on `port` in namespace `ns`, asked of the kernel with `ss -N` (sock_diag,
+ * filtered to the listening table): about 1 ms of CPU, where reading /proc/PID/net/tcp and tcp6 walks the
+ * machine-wide TCP hash, about 7 ms each here. Undefined when ss cannot tell (not installed, no such
+ * namespace): the caller decides another way.
+ */
+export async function netnsListening(ns: string, port: number, timeoutMs = 5000): Promise<boolean | undefined> {
+  assertNetnsName(ns);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port ${port} is not a TCP port`);
+  const r = await run('ss', ['-N', ns, '-H', '-l', '-t', '-n', 'sport', '=', `:${port}`], { timeoutMs });
+  if (r.code !== 0) return undefined;
+  return r.stdout.trim() !== '';
+}

@@ -7,8 +7,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kernelRoutes, queryStatus, startDaemon, stopDaemon, waitDaemonReady, type DaemonHandle, type DaemonImpl } from '../../src/daemons/index.js';
-import { delNetns, ipBatch } from '../../src/sys/netns.js';
+import { daemonListeningAsync, kernelRoutes, queryStatus, startDaemon, stopDaemon, waitDaemonReady, type DaemonHandle, type DaemonImpl } from '../../src/daemons/index.js';
+import { delNetns, ipBatch, netnsListening } from '../../src/sys/netns.js';
 import { isRunning, sameProcess, sleep } from '../../src/sys/proc.js';
 import type { LabNode, LabTopology } from '../../src/topo/model.js';
 import { missing } from '../helpers/env.js';
@@ -83,6 +83,11 @@ for (const { impl, needs } of IMPLS) {
         expect(h.processes.every(sameProcess)).toBe(true);
       }
       await Promise.all(hs.map((h) => waitDaemonReady(h, { timeoutMs: 15_000 })));
+      // Ready means listening on 179, which the deploy now asks the kernel about with ss (no /proc walk).
+      for (const h of hs) {
+        expect(await netnsListening(h.ns, 179)).toBe(true);
+        expect(await daemonListeningAsync(h)).toBe(true);
+      }
 
       // GoBGP waits 5-10 s before its first connect; the others are up in about a second.
       let status = await queryStatus(hs[0]);

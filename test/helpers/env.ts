@@ -20,6 +20,7 @@ function onPath(cmd: string): boolean {
 
 export const has = {
   ip: onPath('ip'),
+  ss: onPath('ss'),
   ping: onPath('ping'),
   bird: onPath('bird') && onPath('birdc'),
   frr: existsSync('/usr/lib/frr/bgpd') && existsSync('/usr/lib/frr/zebra') && onPath('vtysh'),

@@ -166,9 +166,10 @@ export async function waitDaemonReady(h: DaemonHandle, opts: { timeoutMs?: numbe
   const timeoutMs = opts.timeoutMs ?? 15_000;
   let dead: DaemonProcess | undefined;
   const ok = await waitUntil(
-    () => {
+    async () => {
       dead = h.processes.find((p) => !sameProcess(p));
-      return !!dead || (daemonListening(h, opts.port ?? 179) && existsSync(controlPath(h)));
+      if (dead) return true;
+      return (await daemonListeningAsync(h, opts.port ?? 179)) && existsSync(controlPath(h));
     },
     { timeoutMs, intervalMs: 20 },
   );

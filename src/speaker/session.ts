@@ -8,6 +8,7 @@
 import { connect, type Socket } from 'node:net';
 import type { ResolvedPeer, ResolvedSpeakerConfig } from './config.js';
 import { TickHandle, type KeepaliveTicker } from './keepalive-ticker.js';
+import { adoptAccepted, onreadOption } from './socket-reads.js';
 import {
   KEEPALIVE_BYTES,
   MessageReader,
@@ -335,13 +336,18 @@ export class PeerSession {
 
   private dial(id: ConnId): void {
     const bind = this.host.bindAddress(this.peer.addressFamily);
+    const sink: { c?: Connection } = {};
     const socket = connect({
       host: this.peer.address,
       port: this.peer.port,
       ...(bind ? { localAddress: bind } : {}),
       noDelay: true,
+      onread: onreadOption((chunk) => {
+        if (sink.c) this.onChunk(sink.c, chunk);
+      }),
     });
     const c = this.attach(id, socket, false);
+    sink.c = c;
     const dialTimer = setTimeout(() => {
       if (!c.closed && socket.connecting) {
         c.closing = true;
@@ -356,11 +362,20 @@ export class PeerSession {
     });
   }
 
-  /** An accepted connection from this peer's address (checked by the speaker). */
-  accept(socket: Socket): void {
+  /**
+   * An accepted connection from this peer's address (checked by the speaker), still paused (the
+   * server's pauseOnConnect): read with onread where this Node allows it (socket-reads.ts).
+   */
+  accept(accepted: Socket): void {
+    const sink: { c?: Connection } = {};
+    const adopted = adoptAccepted(accepted, (chunk) => {
+      if (sink.c) this.onChunk(sink.c, chunk);
+    });
+    const socket = adopted ?? accepted;
     socket.setNoDelay(true);
     const id = `in-${this.nextInbound++}`;
-    this.attach(id, socket, true);
+    sink.c = this.attach(id, socket, true);
+    if (!adopted) accepted.resume();
     this.dispatch({ type: 'TcpConnectionConfirmed', conn: id });
   }
 
@@ -375,15 +390,8 @@ export class PeerSession {
       closed: false,
     };
     this.conns.set(id, c);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.onData(c, chunk);
-      } catch (err) {
-        this.host.internalError(err, `peer ${this.address}: input on ${id}`);
-        this.abortAll('internal error while reading');
-        this.drain();
-      }
-    });
+    // Only sockets read as streams emit 'data' (an accepted one this Node would not re-wrap).
+    socket.on('data', (chunk: Buffer) => this.onChunk(c, chunk));
     let failReason: string | undefined;
     socket.on('error', (err: NodeJS.ErrnoException) => {
       failReason = err.code ? `${err.code}: ${err.message}` : err.message;
@@ -414,6 +422,17 @@ export class PeerSession {
     this.messagesOut += bufs.length;
     this.dispatch({ type: 'UpdateSent', conn: c.id });
     return true;
+  }
+
+  /** Bytes read on a connection; a bug while handling them resets the session, never the process. */
+  private onChunk(c: Connection, chunk: Buffer): void {
+    try {
+      this.onData(c, chunk);
+    } catch (err) {
+      this.host.internalError(err, `peer ${this.address}: input on ${c.id}`);
+      this.abortAll('internal error while reading');
+      this.drain();
+    }
   }
 
   private onData(c: Connection, chunk: Buffer): void {

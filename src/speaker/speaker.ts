@@ -180,7 +180,8 @@ export class Speaker implements SessionHost {
 
   /** Listen on `host` (undefined: the unspecified address, dual-stack); resolves with the bound family. */
   private listenOn(host: string | undefined, port: number, ipv6Only: boolean): Promise<string> {
-    const server = createServer({ noDelay: true }, (sock) => this.onIncoming(sock));
+    // Paused until the session re-wraps the socket to read it with onread (socket-reads.ts).
+    const server = createServer({ noDelay: true, pauseOnConnect: true }, (sock) => this.onIncoming(sock));
     return new Promise((resolve, reject) => {
       // An address the lab has not configured yet fails with EADDRNOTAVAIL: retry briefly (bounded).
       let tries = 0;

@@ -90,7 +90,7 @@ try {
           await new Promise((res) => setTimeout(res, idleS * 1000));
           idleMsPerS = (labCpuMs(name) - before) / ((performance.now() - t) / 1000) / r.nodes.length;
         } finally {
-          await destroyLab({ name, graceMs: 2000 });
+          await destroyLab({ name });
         }
       }
       rows.push({ design, impl, r, idleMsPerS });

@@ -1,6 +1,7 @@
 /**
  * Tearing a lab down from what it recorded: daemons by recorded PID (identity checked against
- * /proc/PID/stat start time and cmdline, never by name), then any process still inside one of the
+ * /proc/PID/stat start time and cmdline, never by name; all frozen, then killed, as `docker rm -f`
+ * would: nothing of a lab outlives it for a graceful stop to clean), then any process still inside one of the
  * lab's own namespaces (a daemon spawned by a deploy killed before it could record the PID), then the
  * namespaces (which takes the veths and the fabric bridge with them), FRR's path spaces, the lab
  * directory and the index entry. Idempotent: whatever is already gone is skipped.
@@ -11,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import type { DaemonProcess } from '../daemons/types.js';
 import { run } from '../sys/exec.js';
 import { netnsExists, netnsPids } from '../sys/netns.js';
-import { pidExists, sleep, terminate, waitUntil } from '../sys/proc.js';
+import { killTogether, pidExists, sleep, waitUntil } from '../sys/proc.js';
 import { TopologyError } from '../topo/model.js';
 import { mapLimit } from './limit.js';
 import { fabricNamespace, nodeNamespace } from './plan.js';
@@ -97,7 +98,6 @@ export async function destroyLab(opts: {
   entry?: IndexEntry;
   /** Namespaces implied by the topology file, for a lab whose state and index entry are both gone. */
   impliedNamespaces?: string[];
-  graceMs?: number;
 }): Promise<DestroyReport> {
   const entry = opts.entry ?? indexEntry(opts.name);
   const labDir = opts.labDir ?? opts.state?.labDir ?? entry?.labDir;
@@ -109,10 +109,10 @@ export async function destroyLab(opts: {
     await destroyContainerlab(state, entry);
   }
 
-  // 1. Daemons by recorded identity (last started first within a node: bgpd before zebra).
-  const procs = processesOf(state).reverse();
-  const results = await mapLimit(procs, 16, (p) => terminate(p, opts.graceMs ?? 3000));
-  report.processes = results.filter((r) => r === 'terminated' || r === 'killed').length;
+  // 1. Daemons by recorded identity, all frozen before any is killed (killTogether: stopped one by one,
+  //    every survivor would withdraw and reflect the routes of each that goes).
+  const results = await killTogether(processesOf(state), 3000);
+  report.processes = results.filter((r) => r === 'killed').length;
 
   // 2. Namespaces: recorded ones, plus the implied ones (all `clab-<lab>-…`, created by us).
   const names = new Set<string>([...(state?.namespaces ?? []), ...(entry?.namespaces ?? []), ...(opts.impliedNamespaces ?? [])]);

@@ -261,7 +261,7 @@ export class NetnsRuntime {
         // the directory may be unwritable; cleanup below still runs from memory
       }
       say(`Deploy failed (${error.message}); removing what was created`);
-      await destroyLab({ name: topo.name, state, graceMs: 2000 });
+      await destroyLab({ name: topo.name, state });
       throw error;
     }
   }

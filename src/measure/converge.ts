@@ -103,7 +103,7 @@ export async function runConverge(opts: ConvergeOptions): Promise<ConvergeResult
       await s.capture?.stop();
       if (s.fresh && !opts.keep) {
         say(`Destroying lab ${s.state.name}`);
-        await destroyLab({ name: s.state.name, state: s.state, graceMs: 2000 });
+        await destroyLab({ name: s.state.name, state: s.state });
       }
     }
   }

@@ -248,7 +248,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
       await s.capture?.stop();
       if (fresh && !opts.keep) {
         say(`Destroying lab ${s.state.name}`);
-        await destroyLab({ name: s.state.name, state: s.state, graceMs: 2000 });
+        await destroyLab({ name: s.state.name, state: s.state });
       }
     }
   }

@@ -127,6 +127,35 @@ export async function terminate(id: ProcIdentity, graceMs = 5000): Promise<Termi
   return (await waitUntil(() => !sameProcess(id), { timeoutMs: 2000, intervalMs: 20 })) ? 'killed' : 'stuck';
 }
 
+/**
+ * Stop a set of recorded processes together, for a lab that is going away: every one still ours is
+ * frozen (SIGSTOP) before any is killed (SIGKILL), then a bounded wait of `waitMs`. Why not SIGTERM one
+ * by one: a BGP daemon whose peer stops withdraws that peer's routes, rewrites its kernel FIB and tells
+ * its other peers, so a lab stopped daemon by daemon does O(N²) work for routes that vanish with it
+ * (a 100-node mesh took 5.8 s to destroy). Frozen, none of them sees another go. Identity rules as in
+ * `terminate`: a reused PID is 'gone', another program's is 'not-ours', neither is signalled.
+ */
+export async function killTogether(ids: readonly ProcIdentity[], waitMs = 3000): Promise<TerminateResult[]> {
+  const results: TerminateResult[] = ids.map((id) => (!sameProcess(id) ? 'gone' : isOurs(id) ? 'killed' : 'not-ours'));
+  const signal = (sig: NodeJS.Signals): void => {
+    ids.forEach((id, i) => {
+      if (results[i] !== 'killed') return;
+      try {
+        process.kill(id.pid, sig);
+      } catch {
+        results[i] = 'gone';
+      }
+    });
+  };
+  signal('SIGSTOP');
+  signal('SIGKILL');
+  const live = (): ProcIdentity[] => ids.filter((id, i) => results[i] === 'killed' && sameProcess(id));
+  if (!(await waitUntil(() => live().length === 0, { timeoutMs: waitMs, intervalMs: 10 }))) {
+    for (const id of live()) results[ids.indexOf(id)] = 'stuck';
+  }
+  return results;
+}
+
 /** Send a signal to a recorded process if it is still ours; returns whether it was sent. */
 export function signalIfOurs(id: ProcIdentity, signal: NodeJS.Signals): boolean {
   if (!isOurs(id)) return false;

@@ -2,13 +2,26 @@
  * Process identity, bounded termination and the daemon launcher, with real processes (no root needed):
  * a PID is only ever signalled while it still runs what we recorded.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { daemonEnvironment, launch, launchLine, LAUNCHER_MARK, shQuote } from '../../src/sys/launcher.js';
-import { identify, isOurs, isRunning, listeningTcpPorts, logExcerpt, readStat, sameProcess, signalIfOurs, terminate, waitUntil } from '../../src/sys/proc.js';
+import {
+  identify,
+  isOurs,
+  isRunning,
+  killTogether,
+  listeningTcpPorts,
+  logExcerpt,
+  readStat,
+  sameProcess,
+  signalIfOurs,
+  terminate,
+  waitUntil,
+} from '../../src/sys/proc.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bgplab-t-proc-'));
 // Set before the first launch of this file, which starts the launcher with our environment.
@@ -96,6 +109,27 @@ describe('launched processes', () => {
   it('rejects a launch into a missing directory and keeps serving the next ones', async () => {
     await expect(launch('true', [], { logFile: join(dir, 'x.log'), cwd: join(dir, 'missing') })).rejects.toThrow(/ERR cd/);
     expect(await launch('true', [], { logFile: join(dir, 'x.log') })).toBeGreaterThan(1);
+  });
+
+  it('killTogether freezes every process before killing any: none sees another go', async () => {
+    // The watcher reads a FIFO the watched process holds open: its read ends, and it writes to its log,
+    // the moment the watched process exits (a zombie's files are closed; `kill -0` would still succeed).
+    const fifo = join(dir, 'together.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const log = join(dir, 'watcher.log');
+    const watcher = await launch('sh', ['-c', `echo ready; cat < '${fifo}' > /dev/null; echo saw-it-go`, 'together-watcher'], { logFile: log });
+    const watched = await launch('sh', ['-c', `exec 3> '${fifo}'; echo ready; while :; do sleep 0.05 3>&-; done`, 'together-watched'], { logFile: join(dir, 'watched.log') });
+    await waitUntil(() => readLog(log).includes('ready') && readLog(join(dir, 'watched.log')).includes('ready'), { timeoutMs: 5000 });
+    // A stranger: same PID and start time as a live process, other command line. Never signalled.
+    const bystander = await launch('sleep', ['30.4'], { logFile: join(dir, 'bystander.log') });
+    await waitUntil(() => isRunning(identify(bystander, '30.4')!), { timeoutMs: 5000, intervalMs: 10 });
+    const ids = [identify(watched, 'together-watched')!, identify(watcher, 'together-watcher')!, { ...identify(bystander, '30.4')!, match: 'bird' }];
+    // The watched one first: stopped one by one, the watcher would see it go and say so.
+    expect(await killTogether(ids, 3000)).toEqual(['killed', 'killed', 'not-ours']);
+    expect(sameProcess(ids[0]!) || sameProcess(ids[1]!)).toBe(false);
+    expect(readLog(log)).not.toContain('saw-it-go');
+    expect(isRunning(identify(bystander, '30.4')!)).toBe(true);
+    expect(await killTogether([identify(bystander, '30.4')!, ids[0]!], 3000)).toEqual(['killed', 'gone']);
   });
 
   it('escalates to SIGKILL after the grace period', async () => {

@@ -1,19 +1,23 @@
 /**
- * `bgplab decode`: BGP messages from hex (arguments or stdin), a raw file, or a pcap/pcapng
- * capture, printed as readable text or as one JSON object per line. The decoding is pure
- * (src/capture, src/wire); this file reads the input, validates flags and writes the output.
+ * `bgplab decode`: BGP messages from hex (arguments or stdin), a raw file, a pcap/pcapng capture or
+ * an MRT dump (rendered by decode-mrt.ts), printed as readable text or as one JSON object per line.
+ * The decoding is pure (src/capture, src/wire); this file reads the input, validates flags and
+ * writes the output.
  * Exit status: 0 all messages well-formed, 1 something was malformed, 2 usage or input error.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { decodeBgpBytes, decodeBgpCapture, isCaptureFile, type DecodeInputOptions, type DecodeItem } from '../capture/index.js';
+import { decodeBgpBytes, decodeBgpCapture, decodeMrt, isCaptureFile, isMrtFile, type DecodeInputOptions, type DecodeItem } from '../capture/index.js';
+import { renderMrt } from './decode-mrt.js';
 import type { Family } from '../wire/types.js';
 import { jsonToText, resultToJson, type JsonObject } from '../wire/json.js';
 import { CliError } from './errors.js';
+import { isoTime, OutputBuffer } from './output.js';
 
 interface DecodeFlags {
   file?: string;
   pcap?: string;
+  mrt?: string;
   port?: string;
   as4?: boolean;
   addpath?: string;
@@ -28,6 +32,7 @@ export function register(program: Command): void {
     .argument('[hex...]', 'message bytes in hex (spaces and colons ignored); read from stdin when absent')
     .option('--file <path>', 'read raw BGP message bytes from a file (- for stdin)')
     .option('--pcap <path>', 'read a pcap or pcapng capture, TCP reassembled per direction (- for stdin)')
+    .option('--mrt <path>', 'read an MRT routing dump (RFC 6396: BGP4MP, TABLE_DUMP_V2, TABLE_DUMP), as RIPE RIS, RouteViews and BIRD write (- for stdin)')
     .option('--port <ports>', 'TCP port(s) carrying BGP in the capture, comma-separated (default 179)')
     .option('--as4', 'AS numbers are 4 octets (RFC 6793); default: from the OPENs, else guessed')
     .option('--no-as4', 'AS numbers are 2 octets')
@@ -41,7 +46,8 @@ export function register(program: Command): void {
 Examples:
   bgplab decode ffffffffffffffffffffffffffffffff001304
   echo 'ff:ff:...' | bgplab decode -f json
-  bgplab decode --pcap session.pcapng --port 1179 -f json`,
+  bgplab decode --pcap session.pcapng --port 1179 -f json
+  bgplab decode --mrt bview.20261129.0000 -f json`,
     )
     .action(async (hex: string[], flags: DecodeFlags) => {
       process.exitCode = await runDecode(hex, flags);
@@ -105,34 +111,25 @@ async function readStdinBytes(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-let cachedSecond = -1n;
-let cachedPrefix = '';
-
-/** ns since the epoch → "2019-04-11T17:16:39.744246Z" (microseconds, as tcpdump prints). */
-export function isoTime(tsNs: bigint): string {
-  let second = tsNs / 1_000_000_000n;
-  let ns = tsNs % 1_000_000_000n;
-  if (ns < 0n) {
-    ns += 1_000_000_000n;
-    second -= 1n;
-  }
-  if (second !== cachedSecond) {
-    // Consecutive packets mostly share the second: format the date part once per second.
-    cachedPrefix = new Date(Number(second) * 1000).toISOString().slice(0, 19);
-    cachedSecond = second;
-  }
-  return `${cachedPrefix}.${(ns / 1000n).toString().padStart(6, '0')}Z`;
-}
-
 function endpointText(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 async function runDecode(hexArgs: string[], flags: DecodeFlags): Promise<number> {
   const format = parseFormat(flags.format);
-  const inputs = [hexArgs.length > 0 ? 'hex arguments' : '', flags.file ? '--file' : '', flags.pcap ? '--pcap' : ''].filter(Boolean);
+  const inputs = [hexArgs.length > 0 ? 'hex arguments' : '', flags.file ? '--file' : '', flags.pcap ? '--pcap' : '', flags.mrt ? '--mrt' : ''].filter(Boolean);
   if (inputs.length > 1) throw new CliError(`give one input, not ${inputs.join(' and ')}`);
   if (flags.port !== undefined && !flags.pcap) throw new CliError('--port applies only to --pcap input');
+  if (flags.mrt) {
+    const given = [flags.as4 !== undefined ? '--as4' : '', flags.addpath !== undefined ? '--addpath' : '', flags.extendedMessage !== undefined ? '--extended-message' : ''].filter(Boolean);
+    if (given.length > 0) throw new CliError(`${given.join(', ')}: not with --mrt (each MRT record says how its messages are encoded)`);
+    const buf = await readInputFile(flags.mrt, '--mrt');
+    if (buf.length === 0) throw new CliError(`--mrt ${flags.mrt}: empty file`);
+    if (!isMrtFile(buf)) {
+      throw new CliError(`--mrt ${flags.mrt}: not an MRT dump (first record header ${buf.subarray(0, 12).toString('hex')}: unknown type or a length past the end)${isCaptureFile(buf) ? '; this is a packet capture: use --pcap' : ''}`);
+    }
+    return renderMrt(decodeMrt(buf), format);
+  }
   const options: DecodeInputOptions = {};
   if (flags.as4 !== undefined) options.as4 = flags.as4;
   if (flags.addpath !== undefined) options.addPath = parseAddPath(flags.addpath);
@@ -207,37 +204,4 @@ function recordJson(item: Extract<DecodeItem, { kind: 'message' }>): JsonObject 
   if (body.errors) o.errors = body.errors;
   if (body.raw) o.raw = body.raw;
   return o;
-}
-
-/** Batches output lines and respects stdout back-pressure; a closed pipe (| head) ends quietly. */
-class OutputBuffer {
-  private parts: string[] = [];
-  private size = 0;
-  private closed = false;
-
-  constructor() {
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') {
-        this.closed = true;
-        process.exit(process.exitCode ?? 0);
-      }
-    });
-  }
-
-  async line(s: string): Promise<void> {
-    if (this.closed) return;
-    this.parts.push(s, '\n');
-    this.size += s.length + 1;
-    if (this.size >= 64 * 1024) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    if (this.parts.length === 0 || this.closed) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    if (!process.stdout.write(text)) {
-      await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
-    }
-  }
 }

@@ -437,7 +437,7 @@ function communityText(c: string): string {
   return name ? `${c}(${name})` : c;
 }
 
-function attributesText(a: JsonObject): string[] {
+export function attributesText(a: JsonObject): string[] {
   const parts: string[] = [];
   const lines: string[] = [];
   if (a.origin !== undefined) parts.push(`origin ${a.origin}`);

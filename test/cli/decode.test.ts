@@ -1,6 +1,6 @@
 /**
  * `bgplab decode` end to end: the built CLI (dist/) run as a process on hex arguments, stdin,
- * --file and --pcap, in text and JSON, with its exit statuses (0 clean, 1 malformed, 2 usage).
+ * --file, --pcap and --mrt, in text and JSON, with its exit statuses (0 clean, 1 malformed, 2 usage).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -221,6 +221,86 @@ describe('bgplab decode: files and captures', () => {
     expect(dflt.stdout).toMatch(/no TCP segments on port 179 among 1 frames/);
     const r = await run(['--pcap', f, '--port', '1179,2179']);
     expect(r.stdout).toMatch(/^#1 .* 10\.0\.0\.1:50000 > 10\.0\.0\.2:1179 KEEPALIVE \(19 bytes\)$/m);
+  });
+});
+
+describe('bgplab decode --mrt', () => {
+  const MRT = join(ROOT, 'test', 'fixtures', 'mrt');
+
+  it('a TABLE_DUMP_V2 RIB as JSON: the peer table, then one object per prefix with its paths', async () => {
+    const r = await run(['--mrt', join(MRT, 'quagga_rib'), '-f', 'json']);
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines[0]).toMatchObject({
+      record: 1,
+      time: '2017-02-11T08:40:00.000000Z',
+      mrt: 'TABLE_DUMP_V2/PEER_INDEX_TABLE',
+      type: 'PEER_INDEX_TABLE',
+      collectorId: '192.168.0.18',
+      peers: [
+        { index: 0, address: '192.168.0.10', asn: 65000, bgpId: '172.16.0.10' },
+        { index: 1, address: 'fd02::10', asn: 65000, bgpId: '172.16.0.10' },
+      ],
+    });
+    expect(lines[1]).toMatchObject({ type: 'RIB', family: 'ipv4', prefix: '172.17.0.0/24', sequence: 0 });
+    expect(lines[1].entries).toEqual([
+      {
+        peerIndex: 0,
+        peer: '192.168.0.10',
+        peerAs: 65000,
+        peerBgpId: '172.16.0.10',
+        originated: '2017-02-11T08:37:16.000000Z',
+        attributes: {
+          origin: 'IGP',
+          asPath: [{ type: 'AS_SEQUENCE', asns: [4200000000, 4200000000, 4200000000, 64512, 64512, 64512] }],
+          nextHop: '192.168.0.10',
+          med: 10,
+          localPref: 100,
+          communities: ['65000:100', '65000:200', '65000:300'],
+        },
+      },
+    ]);
+    expect(lines.filter((l) => l.type === 'RIB').map((l) => l.prefix)).toEqual(['172.17.0.0/24', '172.17.1.0/24', '172.17.2.0/24', 'fd01:1::/64', 'fd01:1:1::/64', 'fd01:1:2::/64']);
+  });
+
+  it('BGP4MP as text: state changes and messages with both speakers, ADD-PATH marked when assumed', async () => {
+    const r = await run(['--mrt', join(MRT, 'bird_bgp')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^#3 2017-02-11 09:32:45\.000000 192\.168\.0\.10 AS65000 > 192\.168\.0\.16 AS65000 STATE_CHANGE: Connect -> OpenSent$/m);
+    expect(r.stdout).toMatch(/^#8 .* 192\.168\.0\.10 AS65000 > 192\.168\.0\.16 AS65000 UPDATE \(130 bytes\): 3 announced, 0 withdrawn$/m);
+    expect(r.stdout).toContain('nlri (3): 172.17.0.0/24 (path-id 2) 172.17.1.0/24 (path-id 2) 172.17.2.0/24 (path-id 2)');
+    expect(r.stdout).toContain('(ADD-PATH path ids assumed: the record');
+    expect(r.stdout).not.toContain('no OPEN seen');
+    const j = jsonLines((await run(['--mrt', join(MRT, 'bird_bgp'), '-f', 'json'])).stdout);
+    const u = j.find((l) => l.record === 8)!;
+    expect(u).toMatchObject({ mrt: 'BGP4MP/MESSAGE_AS4', peer: '192.168.0.10', peerAs: 65000, local: '192.168.0.16', direction: 'received', type: 'UPDATE' });
+    expect(u.guessed).toEqual({ addPath: ['ipv4', 'ipv6'] });
+    expect(j.find((l) => l.record === 3)).toMatchObject({ type: 'STATE_CHANGE', oldState: 'Connect', newState: 'OpenSent' });
+  });
+
+  it('unknown records are notes; a cut dump exits 1 with every whole record printed', async () => {
+    const dump = readFileSync(join(MRT, 'openbgpd_rib_table-v2'));
+    const cutFile = join(tmp, 'cut.mrt');
+    writeFileSync(cutFile, dump.subarray(0, dump.length - 7));
+    const whole = await run(['--mrt', join(MRT, 'openbgpd_rib_table-v2'), '-f', 'json']);
+    expect(whole.code).toBe(0);
+    expect(whole.stderr).toMatch(/note: record \d+: TABLE_DUMP_V2 RIB_GENERIC is not decoded/);
+    const cut = await run(['--mrt', cutFile, '-f', 'json']);
+    expect(cut.code).toBe(1);
+    const lines = jsonLines(cut.stdout);
+    expect(lines.at(-1)).toMatchObject({ type: 'MALFORMED', reason: expect.stringMatching(/runs past the end of the file/) });
+    expect(lines.slice(0, -1)).toEqual(jsonLines(whole.stdout).slice(0, lines.length - 1));
+  });
+
+  it('refuses what is not a dump, and codec flags that each record decides', async () => {
+    const a = await run(['--mrt', join(MRT, 'bird.conf')]);
+    expect([a.code, a.stderr]).toEqual([2, expect.stringMatching(/--mrt .*bird\.conf: not an MRT dump/)]);
+    const b = await run(['--mrt', join(FIXTURES, 'bgp-bfd-cease.pcap')]);
+    expect([b.code, b.stderr]).toEqual([2, expect.stringMatching(/this is a packet capture: use --pcap/)]);
+    const c = await run(['--mrt', join(MRT, 'quagga_rib'), '--as4']);
+    expect([c.code, c.stderr]).toEqual([2, expect.stringMatching(/--as4: not with --mrt/)]);
+    const d = await run(['--mrt', join(MRT, 'quagga_rib'), '--file', 'x']);
+    expect([d.code, d.stderr]).toEqual([2, expect.stringMatching(/give one input, not --file and --mrt/)]);
   });
 });
 

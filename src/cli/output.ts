@@ -1,0 +1,56 @@
+/**
+ * Output helpers of the decoding commands: capture and dump times as ISO text, and a stdout writer
+ * that batches lines, respects back-pressure and ends quietly on a closed pipe (`| head`).
+ */
+
+let cachedSecond = -1n;
+let cachedPrefix = '';
+
+/** ns since the epoch → "2019-04-11T17:16:39.744246Z" (microseconds, as tcpdump prints). */
+export function isoTime(tsNs: bigint): string {
+  let second = tsNs / 1_000_000_000n;
+  let ns = tsNs % 1_000_000_000n;
+  if (ns < 0n) {
+    ns += 1_000_000_000n;
+    second -= 1n;
+  }
+  if (second !== cachedSecond) {
+    // Consecutive packets mostly share the second: format the date part once per second.
+    cachedPrefix = new Date(Number(second) * 1000).toISOString().slice(0, 19);
+    cachedSecond = second;
+  }
+  return `${cachedPrefix}.${(ns / 1000n).toString().padStart(6, '0')}Z`;
+}
+
+/** Batches output lines and respects stdout back-pressure; a closed pipe (| head) ends quietly. */
+export class OutputBuffer {
+  private parts: string[] = [];
+  private size = 0;
+  private closed = false;
+
+  constructor() {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') {
+        this.closed = true;
+        process.exit(process.exitCode ?? 0);
+      }
+    });
+  }
+
+  async line(s: string): Promise<void> {
+    if (this.closed) return;
+    this.parts.push(s, '\n');
+    this.size += s.length + 1;
+    if (this.size >= 64 * 1024) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.parts.length === 0 || this.closed) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (!process.stdout.write(text)) {
+      await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+    }
+  }
+}

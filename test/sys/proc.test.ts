@@ -122,7 +122,8 @@ describe('launched processes', () => {
     await waitUntil(() => readLog(log).includes('ready') && readLog(join(dir, 'watched.log')).includes('ready'), { timeoutMs: 5000 });
     // A stranger: same PID and start time as a live process, other command line. Never signalled.
     const bystander = await launch('sleep', ['30.4'], { logFile: join(dir, 'bystander.log') });
-    await waitUntil(() => isRunning(identify(bystander, '30.4')!), { timeoutMs: 5000, intervalMs: 10 });
+    // Past the launcher's exec (until then its command line is the launcher's, which counts as ours).
+    await waitUntil(() => !readFileSync(`/proc/${bystander}/cmdline`, 'utf8').includes(LAUNCHER_MARK), { timeoutMs: 5000, intervalMs: 10 });
     const ids = [identify(watched, 'together-watched')!, identify(watcher, 'together-watcher')!, { ...identify(bystander, '30.4')!, match: 'bird' }];
     // The watched one first: stopped one by one, the watcher would see it go and say so.
     expect(await killTogether(ids, 3000)).toEqual(['killed', 'killed', 'not-ours']);

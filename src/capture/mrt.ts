@@ -80,6 +80,12 @@ export interface MrtSpeaker {
   asn: number;
 }
 
+/** A peer of a TABLE_DUMP_V2 PEER_INDEX_TABLE; RIB entries name it by index. */
+export interface MrtIndexedPeer extends MrtSpeaker {
+  index: number;
+  bgpId: string;
+}
+
 export interface MrtRibEntry {
   peerIndex: number;
   /** From the last PEER_INDEX_TABLE (TABLE_DUMP_V2); given in the entry itself in TABLE_DUMP. */
@@ -107,7 +113,7 @@ export type MrtItem =
       guessedAddPath?: true;
     }
   | { kind: 'bgp4mp-state'; record: MrtRecordInfo; peer: MrtSpeaker; local: MrtSpeaker; interfaceIndex: number; oldState: number; newState: number }
-  | { kind: 'peer-index'; record: MrtRecordInfo; collectorId: string; viewName: string; peers: Array<MrtSpeaker & { index: number; bgpId: string }> }
+  | { kind: 'peer-index'; record: MrtRecordInfo; collectorId: string; viewName: string; peers: MrtIndexedPeer[] }
   | { kind: 'rib'; record: MrtRecordInfo; family: Family; sequence: number; prefix: string; entries: MrtRibEntry[] }
   /** A record of a type or subtype not decoded here (kept as what the header says). */
   | { kind: 'unsupported'; record: MrtRecordInfo; reason: string }
@@ -123,7 +129,8 @@ export function isMrtFile(buf: Buffer): boolean {
   return MRT_TYPES[type] !== undefined && buf.readUInt32BE(8) <= buf.length - HEADER;
 }
 
-class Truncated extends Error {}
+/** A record whose fields do not fit its length or hold impossible values. */
+class MalformedRecord extends Error {}
 
 /** Bounds-checked reads over one record body. */
 class Cursor {
@@ -134,7 +141,7 @@ class Cursor {
   ) {}
 
   need(n: number, what: string): void {
-    if (this.p + n > this.end) throw new Truncated(`${what}: needs ${n} bytes, ${this.end - this.p} left in the record`);
+    if (this.p + n > this.end) throw new MalformedRecord(`${what}: needs ${n} bytes, ${this.end - this.p} left in the record`);
   }
   u8(what: string): number {
     this.need(1, what);
@@ -163,7 +170,7 @@ class Cursor {
   prefix(family: Family, what: string): string {
     const bits = this.u8(`${what} length`);
     const max = family === 'ipv4' ? 32 : 128;
-    if (bits > max) throw new Truncated(`${what}: length ${bits} exceeds ${max}`);
+    if (bits > max) throw new MalformedRecord(`${what}: length ${bits} exceeds ${max}`);
     const bytes = (bits + 7) >> 3;
     this.need(bytes, what);
     const full = Buffer.alloc(max / 8);
@@ -189,7 +196,7 @@ function context(as4: boolean, addPath: boolean): CodecContext {
 
 /** Decode every record of an MRT file, in order. */
 export function* decodeMrt(buf: Buffer): Generator<MrtItem> {
-  let peers: Array<MrtSpeaker & { index: number; bgpId: string }> | undefined;
+  let peers: MrtIndexedPeer[] | undefined;
   const addPathPeers = new Set<string>();
   let offset = 0;
   for (let index = 1; offset < buf.length; index++) {
@@ -231,8 +238,9 @@ export function* decodeMrt(buf: Buffer): Generator<MrtItem> {
       } else if (type === 12) yield tableDump(c, record);
       else yield { kind: 'unsupported', record, reason: `MRT type ${record.typeName} is not decoded` };
     } catch (err) {
-      if (!(err instanceof Truncated)) throw err;
-      yield { kind: 'malformed', record, offset: record.offset, reason: `${record.typeName} ${record.subtypeName}: ${err.message}` };
+      // Anything else is a bug of ours; it is reported on the record all the same, never thrown at the reader.
+      const why = err instanceof MalformedRecord ? err.message : `internal error: ${(err as Error).message}`;
+      yield { kind: 'malformed', record, offset: record.offset, reason: `${record.typeName} ${record.subtypeName}: ${why}` };
     }
   }
 }
@@ -253,7 +261,7 @@ function bgp4mp(c: Cursor, record: MrtRecordInfo, addPathPeers: Set<string>): Mr
   const interfaceIndex = c.u16('interface index');
   const afi = c.u16('address family');
   const family = afiFamily(afi);
-  if (!family) throw new Truncated(`address family ${afi} is neither IPv4 (1) nor IPv6 (2)`);
+  if (!family) throw new MalformedRecord(`address family ${afi} is neither IPv4 (1) nor IPv6 (2)`);
   const peer = { address: c.address(family, 'peer address'), asn: peerAs };
   const local = { address: c.address(family, 'local address'), asn: localAs };
   if (st === 0 || st === 5) {
@@ -288,7 +296,7 @@ function peerIndexTable(c: Cursor, record: MrtRecordInfo): Extract<MrtItem, { ki
   const viewName = c.buf.toString('utf8', c.p, c.p + nameLength);
   c.p += nameLength;
   const count = c.u16('peer count');
-  const peers: Array<MrtSpeaker & { index: number; bgpId: string }> = [];
+  const peers: MrtIndexedPeer[] = [];
   for (let i = 0; i < count; i++) {
     const peerType = c.u8(`peer ${i} type`);
     const bgpId = c.address('ipv4', `peer ${i} BGP ID`);
@@ -300,7 +308,7 @@ function peerIndexTable(c: Cursor, record: MrtRecordInfo): Extract<MrtItem, { ki
 }
 
 /** RFC 6396 §4.3.2 and §4.3.4; RFC 8050 §4 for the ADD-PATH subtypes. */
-function ribV2(c: Cursor, record: MrtRecordInfo, peers: Array<MrtSpeaker & { index: number; bgpId: string }> | undefined): MrtItem {
+function ribV2(c: Cursor, record: MrtRecordInfo, peers: MrtIndexedPeer[] | undefined): MrtItem {
   const st = record.subtype;
   const family: Family | undefined = st === 2 || st === 8 ? 'ipv4' : st === 4 || st === 10 ? 'ipv6' : undefined;
   if (!family) {
@@ -338,7 +346,7 @@ function tableDump(c: Cursor, record: MrtRecordInfo): MrtItem {
   const sequence = c.u16('sequence number');
   const address = c.address(family, 'prefix');
   const bits = c.u8('prefix length');
-  if (bits > (family === 'ipv4' ? 32 : 128)) throw new Truncated(`prefix length ${bits} is too long for ${family}`);
+  if (bits > (family === 'ipv4' ? 32 : 128)) throw new MalformedRecord(`prefix length ${bits} is too long for ${family}`);
   c.u8('status');
   const originated = c.u32('originated time');
   const peerAddress = c.address(family, 'peer address');

@@ -1,10 +1,10 @@
 /**
  * Tearing a lab down from what it recorded: daemons by recorded PID (identity checked against
  * /proc/PID/stat start time and cmdline, never by name; all frozen, then killed, as `docker rm -f`
- * would: nothing of a lab outlives it for a graceful stop to clean), then any process still inside one of the
- * lab's own namespaces (a daemon spawned by a deploy killed before it could record the PID), then the
- * namespaces (which takes the veths and the fabric bridge with them), FRR's path spaces, the lab
- * directory and the index entry. Idempotent: whatever is already gone is skipped.
+ * would: nothing of a lab outlives it for a graceful stop to clean), then any process still inside one
+ * of the lab's own namespaces (a daemon spawned by a deploy killed before it could record the PID),
+ * then the namespaces (which takes the veths and the fabric bridge with them), FRR's path spaces, the
+ * lab directory and the index entry. Idempotent: whatever is already gone is skipped.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';

@@ -11,10 +11,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { DaemonProcess } from '../daemons/types.js';
 import { run } from '../sys/exec.js';
-import { netnsExists, netnsPids } from '../sys/netns.js';
+import { netnsExists, netnsPidsOf } from '../sys/netns.js';
 import { killTogether, pidExists, sleep, waitUntil } from '../sys/proc.js';
 import { TopologyError } from '../topo/model.js';
-import { mapLimit } from './limit.js';
 import { fabricNamespace, nodeNamespace } from './plan.js';
 import {
   indexEntry,
@@ -54,26 +53,24 @@ function processesOf(state: LabState | undefined): DaemonProcess[] {
   return out;
 }
 
-/** Kill whatever still runs inside a namespace the lab created (SIGTERM, then SIGKILL). */
-async function emptyNamespace(ns: string): Promise<number> {
-  const pids = (await netnsPids(ns)).filter((p) => p !== process.pid);
+/**
+ * Kill whatever still runs inside the namespaces the lab created (found in one pass over /proc): a
+ * daemon a deploy started but did not get to record, or a daemon's helper. Being in the lab's own
+ * namespace is what makes it the lab's. Frozen, then killed, as the recorded daemons.
+ */
+async function emptyNamespaces(names: string[]): Promise<number> {
+  const pids = [...netnsPidsOf(names).values()].flat().filter((p) => p !== process.pid);
   if (pids.length === 0) return 0;
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
+  for (const sig of ['SIGSTOP', 'SIGKILL'] as const) {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
     }
   }
-  await waitUntil(() => pids.every((p) => !pidExists(p)), { timeoutMs: 3000, intervalMs: 25 });
-  for (const pid of pids) {
-    if (!pidExists(pid)) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  await waitUntil(() => pids.every((p) => !pidExists(p)), { timeoutMs: 3000, intervalMs: 10 });
   return pids.length;
 }
 
@@ -117,9 +114,9 @@ export async function destroyLab(opts: {
   // 2. Namespaces: recorded ones, plus the implied ones (all `clab-<lab>-…`, created by us).
   const names = new Set<string>([...(state?.namespaces ?? []), ...(entry?.namespaces ?? []), ...(opts.impliedNamespaces ?? [])]);
   const nsList = [...names].filter((n) => n.startsWith(`clab-${opts.name}-`));
-  const stragglers = await mapLimit(nsList, 8, emptyNamespace);
-  report.processes += stragglers.reduce((a, b) => a + b, 0);
-  if (stragglers.some((n) => n > 0)) await sleep(50);
+  const stragglers = await emptyNamespaces(nsList);
+  report.processes += stragglers;
+  if (stragglers > 0) await sleep(50);
   report.namespaces = await deleteNamespaces(nsList);
 
   // 3. FRR path spaces outside the lab directory.

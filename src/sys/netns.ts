@@ -1,5 +1,5 @@
 import { run, runChecked, type RunOptions, type RunResult } from './exec.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 
 /** Namespace names as `ip netns` accepts them; we refuse anything else before calling out. */
 const NS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -65,13 +65,42 @@ export function netnsExists(name: string): boolean {
  * daemon that was started but not yet recorded when a deploy was killed.
  */
 export async function netnsPids(name: string): Promise<number[]> {
-  assertNetnsName(name);
-  if (!netnsExists(name)) return [];
-  const r = await run('ip', ['netns', 'pids', name], { timeoutMs: 10_000 });
-  return r.stdout
-    .split('\n')
-    .map((l) => Number(l.trim()))
-    .filter((n) => Number.isInteger(n) && n > 1);
+  return netnsPidsOf([name]).get(name) ?? [];
+}
+
+/**
+ * The processes inside each of the named namespaces, from one pass over /proc: a process is in a
+ * namespace when /proc/PID/ns/net is the same nsfs inode as the namespace's mount under /run/netns
+ * (what `ip netns pids` compares, without one `ip` process per namespace: a 100-node lab has 101).
+ * Namespaces that do not exist map to no process; PID 1 and unreadable processes are left out.
+ */
+export function netnsPidsOf(names: readonly string[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const byInode = new Map<string, string>();
+  for (const name of names) {
+    assertNetnsName(name);
+    out.set(name, []);
+    try {
+      const st = statSync(`/run/netns/${name}`);
+      byInode.set(`${st.dev}:${st.ino}`, name);
+    } catch {
+      // no such namespace: no process in it
+    }
+  }
+  if (byInode.size === 0) return out;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry) || entry === '1') continue;
+    let key: string;
+    try {
+      const st = statSync(`/proc/${entry}/ns/net`);
+      key = `${st.dev}:${st.ino}`;
+    } catch {
+      continue; // exited meanwhile, or a kernel thread we may not read
+    }
+    const name = byInode.get(key);
+    if (name) out.get(name)!.push(Number(entry));
+  }
+  return out;
 }
 
 /**

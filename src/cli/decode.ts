@@ -6,6 +6,7 @@
  * Exit status: 0 all messages well-formed, 1 something was malformed, 2 usage or input error.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { decodeBgpBytes, decodeBgpCapture, decodeMrt, isCaptureFile, isMrtFile, type DecodeInputOptions, type DecodeItem } from '../capture/index.js';
 import { renderMrt } from './decode-mrt.js';
@@ -32,7 +33,7 @@ export function register(program: Command): void {
     .argument('[hex...]', 'message bytes in hex (spaces and colons ignored); read from stdin when absent')
     .option('--file <path>', 'read raw BGP message bytes from a file (- for stdin)')
     .option('--pcap <path>', 'read a pcap or pcapng capture, TCP reassembled per direction (- for stdin)')
-    .option('--mrt <path>', 'read an MRT routing dump (RFC 6396: BGP4MP, TABLE_DUMP_V2, TABLE_DUMP), as RIPE RIS, RouteViews and BIRD write (- for stdin)')
+    .option('--mrt <path>', 'read an MRT routing dump (RFC 6396: BGP4MP, TABLE_DUMP_V2, TABLE_DUMP), as RIPE RIS, RouteViews and BIRD write; gzipped or not (- for stdin)')
     .option('--port <ports>', 'TCP port(s) carrying BGP in the capture, comma-separated (default 179)')
     .option('--as4', 'AS numbers are 4 octets (RFC 6793); default: from the OPENs, else guessed')
     .option('--no-as4', 'AS numbers are 2 octets')
@@ -123,8 +124,19 @@ async function runDecode(hexArgs: string[], flags: DecodeFlags): Promise<number>
   if (flags.mrt) {
     const given = [flags.as4 !== undefined ? '--as4' : '', flags.addpath !== undefined ? '--addpath' : '', flags.extendedMessage !== undefined ? '--extended-message' : ''].filter(Boolean);
     if (given.length > 0) throw new CliError(`${given.join(', ')}: not with --mrt (each MRT record says how its messages are encoded)`);
-    const buf = await readInputFile(flags.mrt, '--mrt');
+    let buf = await readInputFile(flags.mrt, '--mrt');
     if (buf.length === 0) throw new CliError(`--mrt ${flags.mrt}: empty file`);
+    // RIPE RIS publishes its dumps gzipped (RouteViews uses bzip2: bzcat FILE | bgplab decode --mrt -).
+    if (buf[0] === 0x1f && buf[1] === 0x8b) {
+      try {
+        buf = gunzipSync(buf);
+      } catch (err) {
+        throw new CliError(`--mrt ${flags.mrt}: gzip data that does not decompress (${(err as Error).message})`);
+      }
+    }
+    if (buf.subarray(0, 3).toString('latin1') === 'BZh') {
+      throw new CliError(`--mrt ${flags.mrt}: bzip2-compressed; decompress it first: bzcat ${flags.mrt} | bgplab decode --mrt -`);
+    }
     if (!isMrtFile(buf)) {
       throw new CliError(`--mrt ${flags.mrt}: not an MRT dump (first record header ${buf.subarray(0, 12).toString('hex')}: unknown type or a length past the end)${isCaptureFile(buf) ? '; this is a packet capture: use --pcap' : ''}`);
     }

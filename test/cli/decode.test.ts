@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ethernet, ipv4, KEEPALIVE, OPEN, pcap, update } from '../capture/builders.js';
@@ -290,6 +291,23 @@ describe('bgplab decode --mrt', () => {
     const lines = jsonLines(cut.stdout);
     expect(lines.at(-1)).toMatchObject({ type: 'MALFORMED', reason: expect.stringMatching(/runs past the end of the file/) });
     expect(lines.slice(0, -1)).toEqual(jsonLines(whole.stdout).slice(0, lines.length - 1));
+  });
+
+  it('reads a gzipped dump (as RIPE RIS publishes them) as the dump itself, and names bzip2', async () => {
+    const gz = join(tmp, 'quagga_rib.gz');
+    writeFileSync(gz, gzipSync(readFileSync(join(MRT, 'quagga_rib'))));
+    const plain = await run(['--mrt', join(MRT, 'quagga_rib'), '-f', 'json']);
+    const r = await run(['--mrt', gz, '-f', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(plain.stdout);
+    const bz = join(tmp, 'x.bz2');
+    writeFileSync(bz, Buffer.concat([Buffer.from('BZh91AY&SY'), Buffer.alloc(20)]));
+    const b = await run(['--mrt', bz]);
+    expect([b.code, b.stderr]).toEqual([2, expect.stringMatching(/bzip2-compressed; decompress it first: bzcat/)]);
+    const broken = join(tmp, 'broken.gz');
+    writeFileSync(broken, Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
+    const c = await run(['--mrt', broken]);
+    expect([c.code, c.stderr]).toEqual([2, expect.stringMatching(/gzip data that does not decompress/)]);
   });
 
   it('refuses what is not a dump, and codec flags that each record decides', async () => {

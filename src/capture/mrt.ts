@@ -122,13 +122,6 @@ export type MrtItem =
 
 const HEADER = 12;
 
-/** Whether the bytes look like an MRT file: a first header with a known type and a sane length. */
-export function isMrtFile(buf: Buffer): boolean {
-  if (buf.length < HEADER) return false;
-  const type = buf.readUInt16BE(4);
-  return MRT_TYPES[type] !== undefined && buf.readUInt32BE(8) <= buf.length - HEADER;
-}
-
 /** A record whose fields do not fit its length or hold impossible values. */
 class MalformedRecord extends Error {}
 
@@ -194,55 +187,117 @@ function context(as4: boolean, addPath: boolean): CodecContext {
   };
 }
 
-/** Decode every record of an MRT file, in order. */
-export function* decodeMrt(buf: Buffer): Generator<MrtItem> {
-  let peers: MrtIndexedPeer[] | undefined;
-  const addPathPeers = new Set<string>();
-  let offset = 0;
-  for (let index = 1; offset < buf.length; index++) {
-    if (buf.length - offset < HEADER) {
-      yield { kind: 'malformed', offset, reason: `${buf.length - offset} bytes left after the last record, too few for a 12-byte MRT header` };
-      return;
-    }
-    const type = buf.readUInt16BE(offset + 4);
-    const subtype = buf.readUInt16BE(offset + 6);
-    const length = buf.readUInt32BE(offset + 8);
+/**
+ * No record is this long: the largest real ones, TABLE_DUMP_V2 RIB records of collectors with hundreds
+ * of peers, are well under 1 MiB. A larger length is damage, and a stream must not buffer it.
+ */
+const MAX_RECORD = 64 * 1024 * 1024;
+
+/** The bytes start like an MRT dump: a known record type and a plausible length. */
+function plausibleHeader(buf: Buffer, offset = 0): boolean {
+  return buf.length - offset >= HEADER && MRT_TYPES[buf.readUInt16BE(offset + 4)] !== undefined && buf.readUInt32BE(offset + 8) <= MAX_RECORD;
+}
+
+/** The decoding state a dump carries from record to record, and the decoding of one record. */
+class MrtDecoder {
+  private index = 0;
+  private peers: MrtIndexedPeer[] | undefined;
+  private readonly addPathPeers = new Set<string>();
+
+  /** The record whose header starts at `start` of `buf` (the whole record is there); `offset` in the file. */
+  record(buf: Buffer, start: number, offset: number): MrtItem {
+    const type = buf.readUInt16BE(start + 4);
+    const subtype = buf.readUInt16BE(start + 6);
+    const length = buf.readUInt32BE(start + 8);
     const subtypes = type === 16 || type === 17 ? BGP4MP_SUBTYPES : type === 13 ? TABLE_DUMP_V2_SUBTYPES : type === 12 ? { 1: 'AFI_IPv4', 2: 'AFI_IPv6' } : {};
     const record: MrtRecordInfo = {
-      index,
+      index: ++this.index,
       offset,
-      seconds: buf.readUInt32BE(offset),
+      seconds: buf.readUInt32BE(start),
       type,
       subtype,
       typeName: MRT_TYPES[type] ?? `type ${type}`,
       subtypeName: (subtypes as Record<number, string>)[subtype] ?? `subtype ${subtype}`,
       length,
     };
-    const bodyStart = offset + HEADER;
-    const end = bodyStart + length;
-    if (end > buf.length) {
-      yield { kind: 'malformed', record, offset, reason: `record length ${length} runs past the end of the file (${buf.length - bodyStart} bytes left)` };
-      return;
-    }
-    offset = end;
-    const c = new Cursor(buf, bodyStart, end);
+    const c = new Cursor(buf, start + HEADER, start + HEADER + length);
     try {
       if (type === 17 || type === 33 || type === 49) record.microseconds = c.u32('extended timestamp');
-      if (type === 16 || type === 17) yield bgp4mp(c, record, addPathPeers);
-      else if (type === 13) {
-        if (subtype === 1) {
-          const item = peerIndexTable(c, record);
-          peers = item.peers;
-          yield item;
-        } else yield ribV2(c, record, peers);
-      } else if (type === 12) yield tableDump(c, record);
-      else yield { kind: 'unsupported', record, reason: `MRT type ${record.typeName} is not decoded` };
+      if (type === 16 || type === 17) return bgp4mp(c, record, this.addPathPeers);
+      if (type === 13) {
+        if (subtype !== 1) return ribV2(c, record, this.peers);
+        const item = peerIndexTable(c, record);
+        this.peers = item.peers;
+        return item;
+      }
+      if (type === 12) return tableDump(c, record);
+      return { kind: 'unsupported', record, reason: `MRT type ${record.typeName} is not decoded` };
     } catch (err) {
       // Anything else is a bug of ours; it is reported on the record all the same, never thrown at the reader.
       const why = err instanceof MalformedRecord ? err.message : `internal error: ${(err as Error).message}`;
-      yield { kind: 'malformed', record, offset: record.offset, reason: `${record.typeName} ${record.subtypeName}: ${why}` };
+      return { kind: 'malformed', record, offset, reason: `${record.typeName} ${record.subtypeName}: ${why}` };
     }
   }
+
+  /** What is left after the last whole record (`left` bytes from `offset`): the end of a cut dump. */
+  cut(buf: Buffer, start: number, offset: number): MrtItem {
+    const left = buf.length - start;
+    if (left < HEADER) return { kind: 'malformed', offset, reason: `${left} bytes left after the last record, too few for a 12-byte MRT header` };
+    const length = buf.readUInt32BE(start + 8);
+    const why = length > MAX_RECORD ? `record length ${length} is not believable (over ${MAX_RECORD} bytes): the dump is damaged here` : `record length ${length} runs past the end of the file (${left - HEADER} bytes left)`;
+    return { kind: 'malformed', offset, reason: `record ${this.index + 1}: ${why}` };
+  }
+}
+
+/** Decode every record of an MRT dump held in memory, in order. */
+export function* decodeMrt(buf: Buffer): Generator<MrtItem> {
+  const d = new MrtDecoder();
+  let p = 0;
+  while (p < buf.length) {
+    if (buf.length - p < HEADER || buf.readUInt32BE(p + 8) > buf.length - p - HEADER) {
+      yield d.cut(buf, p, p);
+      return;
+    }
+    yield d.record(buf, p, p);
+    p += HEADER + buf.readUInt32BE(p + 8);
+  }
+}
+
+/** Thrown by decodeMrtStream before any item when the bytes do not start like an MRT dump. */
+export class NotMrtError extends Error {}
+
+/**
+ * Decode an MRT dump as its bytes arrive (a file, stdin, a gunzip stream): a RIPE RIS full-table dump
+ * is gigabytes once decompressed, and only the record being decoded is held.
+ */
+export async function* decodeMrtStream(chunks: AsyncIterable<Buffer>): AsyncGenerator<MrtItem> {
+  const d = new MrtDecoder();
+  let pending: Buffer = Buffer.alloc(0);
+  let base = 0; // file offset of pending[0]
+  let first = true;
+  for await (const chunk of chunks) {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    if (first) {
+      if (pending.length < HEADER) continue;
+      if (!plausibleHeader(pending)) throw new NotMrtError(`first record header ${pending.subarray(0, HEADER).toString('hex')}: unknown type or an impossible length`);
+      first = false;
+    }
+    let p = 0;
+    while (pending.length - p >= HEADER) {
+      const length = pending.readUInt32BE(p + 8);
+      if (length > MAX_RECORD) {
+        yield d.cut(pending, p, base + p);
+        return;
+      }
+      if (pending.length - p - HEADER < length) break;
+      yield d.record(pending, p, base + p);
+      p += HEADER + length;
+    }
+    pending = pending.subarray(p);
+    base += p;
+  }
+  if (first && pending.length > 0) throw new NotMrtError(`${pending.length} bytes, too few for an MRT record header`);
+  if (pending.length > 0) yield d.cut(pending, 0, base);
 }
 
 /**

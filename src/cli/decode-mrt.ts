@@ -128,11 +128,11 @@ function malformed(it: MrtItem): boolean {
   return false;
 }
 
-export async function renderMrt(items: Iterable<MrtItem>, format: 'text' | 'json'): Promise<number> {
+export async function renderMrt(items: AsyncIterable<MrtItem> | Iterable<MrtItem>, format: 'text' | 'json'): Promise<number> {
   const out = new OutputBuffer();
   let bad = false;
   let records = 0;
-  for (const it of items) {
+  for await (const it of items) {
     records++;
     if (malformed(it)) bad = true;
     if (format === 'json') {

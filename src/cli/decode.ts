@@ -5,10 +5,11 @@
  * writes the output.
  * Exit status: 0 all messages well-formed, 1 something was malformed, 2 usage or input error.
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { createReadStream, readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
-import { decodeBgpBytes, decodeBgpCapture, decodeMrt, isCaptureFile, isMrtFile, type DecodeInputOptions, type DecodeItem } from '../capture/index.js';
+import { decodeBgpBytes, decodeBgpCapture, decodeMrtStream, isCaptureFile, NotMrtError, type DecodeInputOptions, type DecodeItem, type MrtItem } from '../capture/index.js';
 import { renderMrt } from './decode-mrt.js';
 import type { Family } from '../wire/types.js';
 import { jsonToText, resultToJson, type JsonObject } from '../wire/json.js';
@@ -116,6 +117,44 @@ function endpointText(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/**
+ * The records of an MRT dump from a file or stdin (-), decoded as the bytes arrive, gunzipped on the
+ * way when the first bytes say gzip (RIPE RIS publishes its dumps gzipped; a full-table dump is
+ * gigabytes once decompressed). bzip2 (RouteViews) is named, with the command that decompresses it.
+ */
+async function* mrtItems(path: string): AsyncGenerator<MrtItem> {
+  const input = path === '-' ? process.stdin : createReadStream(path);
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await it.next();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new CliError(`--mrt ${path}: cannot read (${why})`);
+  }
+  if (first.done || first.value.length === 0) throw new CliError(`--mrt ${path}: empty file`);
+  const head = first.value;
+  if (head.subarray(0, 3).toString('latin1') === 'BZh') {
+    throw new CliError(`--mrt ${path}: bzip2-compressed; decompress it first: bzcat ${path} | bgplab decode --mrt -`);
+  }
+  async function* raw(): AsyncGenerator<Buffer> {
+    yield head;
+    for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+  }
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  const bytes: AsyncIterable<Buffer> = gzip ? Readable.from(raw()).pipe(createGunzip()) : raw();
+  try {
+    yield* decodeMrtStream(bytes);
+  } catch (err) {
+    if (err instanceof NotMrtError) {
+      throw new CliError(`--mrt ${path}: not an MRT dump (${err.message})${isCaptureFile(head) ? '; this is a packet capture: use --pcap' : ''}`);
+    }
+    if (gzip && (err as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new CliError(`--mrt ${path}: gzip data that does not decompress (${(err as Error).message})`);
+    throw err;
+  }
+}
+
 async function runDecode(hexArgs: string[], flags: DecodeFlags): Promise<number> {
   const format = parseFormat(flags.format);
   const inputs = [hexArgs.length > 0 ? 'hex arguments' : '', flags.file ? '--file' : '', flags.pcap ? '--pcap' : '', flags.mrt ? '--mrt' : ''].filter(Boolean);
@@ -124,23 +163,7 @@ async function runDecode(hexArgs: string[], flags: DecodeFlags): Promise<number>
   if (flags.mrt) {
     const given = [flags.as4 !== undefined ? '--as4' : '', flags.addpath !== undefined ? '--addpath' : '', flags.extendedMessage !== undefined ? '--extended-message' : ''].filter(Boolean);
     if (given.length > 0) throw new CliError(`${given.join(', ')}: not with --mrt (each MRT record says how its messages are encoded)`);
-    let buf = await readInputFile(flags.mrt, '--mrt');
-    if (buf.length === 0) throw new CliError(`--mrt ${flags.mrt}: empty file`);
-    // RIPE RIS publishes its dumps gzipped (RouteViews uses bzip2: bzcat FILE | bgplab decode --mrt -).
-    if (buf[0] === 0x1f && buf[1] === 0x8b) {
-      try {
-        buf = gunzipSync(buf);
-      } catch (err) {
-        throw new CliError(`--mrt ${flags.mrt}: gzip data that does not decompress (${(err as Error).message})`);
-      }
-    }
-    if (buf.subarray(0, 3).toString('latin1') === 'BZh') {
-      throw new CliError(`--mrt ${flags.mrt}: bzip2-compressed; decompress it first: bzcat ${flags.mrt} | bgplab decode --mrt -`);
-    }
-    if (!isMrtFile(buf)) {
-      throw new CliError(`--mrt ${flags.mrt}: not an MRT dump (first record header ${buf.subarray(0, 12).toString('hex')}: unknown type or a length past the end)${isCaptureFile(buf) ? '; this is a packet capture: use --pcap' : ''}`);
-    }
-    return renderMrt(decodeMrt(buf), format);
+    return renderMrt(mrtItems(flags.mrt), format);
   }
   const options: DecodeInputOptions = {};
   if (flags.as4 !== undefined) options.as4 = flags.as4;

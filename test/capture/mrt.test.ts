@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { decodeMrt, isMrtFile, type MrtItem } from '../../src/capture/mrt.js';
+import { decodeMrt, decodeMrtStream, NotMrtError, type MrtItem } from '../../src/capture/mrt.js';
 import type { PathAttributes } from '../../src/wire/types.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'mrt');
@@ -160,10 +160,9 @@ describe('records that are broken, cut short or unknown', () => {
     expect(items.length).toBe(all('quagga_bgp').length + 1);
   });
 
-  it('isMrtFile tells a dump from a capture or text', () => {
-    expect(isMrtFile(read('quagga_rib'))).toBe(true);
-    expect(isMrtFile(read('bird.conf'))).toBe(false);
-    expect(isMrtFile(Buffer.alloc(5))).toBe(false);
+  it('a stream that does not start like a dump is refused before any record', async () => {
+    await expect(collect(decodeMrtStream(chunked(read('bird.conf'), 7)))).rejects.toThrow(NotMrtError);
+    await expect(collect(decodeMrtStream(chunked(Buffer.alloc(5), 2)))).rejects.toThrow(/too few for an MRT record header/);
   });
 
   it('never throws nor hits an internal error, and always ends, on mutated dumps', () => {
@@ -184,5 +183,46 @@ describe('records that are broken, cut short or unknown', () => {
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+async function collect(items: AsyncIterable<MrtItem>): Promise<MrtItem[]> {
+  const out: MrtItem[] = [];
+  for await (const i of items) out.push(i);
+  return out;
+}
+
+/** The bytes as a stream of chunks of `size` bytes (or of varying sizes from `sizes`). */
+async function* chunked(buf: Buffer, size: number, sizes?: number[]): AsyncGenerator<Buffer> {
+  let p = 0;
+  for (let i = 0; p < buf.length; i++) {
+    const n = sizes ? sizes[i % sizes.length] : size;
+    yield buf.subarray(p, p + n);
+    p += n;
+  }
+}
+
+describe('decodeMrtStream: the dump as its bytes arrive', () => {
+  it('gives the same items as decoding the whole dump, however the bytes are cut into chunks', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('quagga_rib', 'bird_bgp', 'openbgpd_rib_table-v2', 'bird-mrtdump_rib'),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 8 }),
+        async (f, sizes) => {
+          expect(await collect(decodeMrtStream(chunked(read(f), 0, sizes)))).toEqual(all(f));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('ends a cut dump as decodeMrt does, and stops at a length no record can have', async () => {
+    const buf = read('quagga_rib');
+    const cut = buf.subarray(0, buf.length - 10);
+    expect(await collect(decodeMrtStream(chunked(cut, 100)))).toEqual([...decodeMrt(cut)]);
+    const damaged = Buffer.concat([buf, Buffer.from([0, 0, 0, 1, 0, 13, 0, 2, 0x7f, 0xff, 0xff, 0xff])]);
+    const items = await collect(decodeMrtStream(chunked(damaged, 64)));
+    expect(items.slice(0, -1)).toEqual(all('quagga_rib'));
+    expect(items.at(-1)).toMatchObject({ kind: 'malformed', offset: buf.length, reason: expect.stringMatching(/not believable/) });
   });
 });

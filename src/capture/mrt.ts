@@ -1,6 +1,7 @@
 /**
  * MRT routing dumps (RFC 6396, with RFC 8050 ADD-PATH): what RIPE RIS, RouteViews, BIRD, Quagga and
- * OpenBGPD write. Pure over a Buffer; every record becomes one item, and a record this file does not
+ * OpenBGPD write. Pure: over a Buffer (decodeMrt) or over chunks as they arrive (decodeMrtStream, for
+ * dumps of gigabytes); no I/O here. Every record becomes one item, and a record this file does not
  * decode, or cannot, becomes an item that says so and the next record is read: the 12-byte header
  * gives each record's length, so one bad record never hides the rest.
  *

@@ -90,6 +90,7 @@ export function register(program: Command): void {
             fibMs: m((r) => r.convergence.fibMs),
             dataplaneMs: m((r) => r.convergence.dataplaneMs),
             fromDeployMs: m((r) => r.convergence.fromDeployMs ?? null),
+            sessionsMs: m((r) => r.convergence.sessionsMs ?? null),
             deployMs: m((r) => r.deployMs),
             cpuTotalMs: m((r) => r.cpu.totalMs),
           };

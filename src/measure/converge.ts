@@ -186,6 +186,12 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
 
   const ups = (name: string) => times.states.get(name)!.up;
   const sess = countSessions(state, ups);
+  // What t0 left to do: the sessions up when the last daemon began to listen, and how long after it
+  // the last one came up (fresh labs: a running lab's sessions were up long before we looked).
+  const atT0 = s.fresh ? completionTimes(watcher.exps, watcher.obs.filter((o) => o.t <= t0)) : null;
+  const upAtT0 = atT0 ? countSessions(state, (name) => atT0.states.get(name)!.up).established : null;
+  const sessT = latest(times.sessions);
+  const sessionsMs = !s.fresh || sessT === null ? null : Math.max(0, Number(nsToMs(sessT - t0).toFixed(3)));
   const missing: MissingRoutes[] = [];
   const nodes: NodeMeasurement[] = state.nodes.map((n) => {
     const st = times.states.get(n.name)!;
@@ -230,13 +236,14 @@ async function measure(s: LabSession, timeoutMs: number, say: (m: string) => voi
     topology: state.topologyFile,
     design,
     deployMs: state.deployMs ?? null,
-    sessions: { expected: s.topo.expectedSessions, established: sess.established },
+    sessions: { expected: s.topo.expectedSessions, established: sess.established, upAtT0 },
     convergence: {
       converged: ok,
       bgpMs: exactOnly ? null : rel(bgpT),
       fibMs: exactOnly ? null : rel(fibT),
       dataplaneMs: dataplaneTimed ? rel(dpT) : null,
       fromDeployMs: exactOnly ? null : fromDeployMs,
+      sessionsMs,
       timeoutMs,
       method: {
         t0: t0Source,

@@ -10,6 +10,9 @@ export function formatConverge(r: ConvergeResult): string {
   out.push(`lab ${r.lab}: ${d.nodes} nodes, ${designLabel(d)}, ${implLabel(d)}, profile ${d.profile} (hold ${d.holdSeconds} s)`);
   out.push('');
   out.push(`sessions     ${fmtInt(r.sessions.established)} of ${fmtInt(r.sessions.expected)} established (formula ${formula} = ${fmtInt(r.sessions.expected)})`);
+  if (r.sessions.upAtT0 != null && c.sessionsMs != null) {
+    out.push(`             ${fmtInt(r.sessions.upAtT0)} up at t0, every one up ${fmtMs(c.sessionsMs)} after t0`);
+  }
   out.push(`deploy       ${fmtMs(r.deployMs)} (namespaces to every daemon listening)`);
   out.push(`convergence  BGP ${fmtMs(c.bgpMs)}, kernel FIB ${fmtMs(c.fibMs)}, data plane ${fmtMs(c.dataplaneMs)} (from t0: every daemon listening)${c.converged ? '' : '  NOT CONVERGED'}`);
   out.push(`             BGP: ${c.method.bgp}; FIB: ${c.method.fib}; data plane: ${c.method.dataplane}`);

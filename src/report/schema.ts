@@ -69,7 +69,15 @@ export interface ConvergeResult {
   design: DesignSpec;
   /** `bgplab deploy` wall time, namespaces to every daemon listening. */
   deployMs: number | null;
-  sessions: { expected: number; established: number };
+  sessions: {
+    expected: number;
+    established: number;
+    /**
+     * Sessions up (both ends Established) at t0, when the last daemon began to listen; fresh labs only,
+     * absent in older results. With sessionsMs it shows how much of the protocol work t0 left to do.
+     */
+    upAtT0?: number | null;
+  };
   convergence: {
     converged: boolean;
     /** t0 → last node holding every route in BGP; in its kernel FIB; last sampled probe pair answering. */
@@ -83,6 +91,8 @@ export interface ConvergeResult {
      * slower, or favours some of them, shortens fibMs and lengthens deployMs). Absent in older results.
      */
     fromDeployMs?: number | null;
+    /** t0 → every session Established (0 when all were up by t0); absent in older results. */
+    sessionsMs?: number | null;
     /** The bound it was given. */
     timeoutMs: number;
     /** How each time was taken and its resolution in ms (0 = exact event timestamps). */
@@ -251,10 +261,12 @@ function checkConverge(c: Record<string, Json>, p: string): void {
   const s = obj(c, 'sessions', p);
   num(s, 'expected', `${p}.sessions`);
   num(s, 'established', `${p}.sessions`);
+  if ('upAtT0' in s) num(s, 'upAtT0', `${p}.sessions`, true);
   const cv = obj(c, 'convergence', p);
   if (typeof cv.converged !== 'boolean') fail(`${p}.convergence.converged`, 'a boolean', cv.converged);
   for (const k of ['bgpMs', 'fibMs', 'dataplaneMs']) num(cv, k, `${p}.convergence`, true);
   if ('fromDeployMs' in cv) num(cv, 'fromDeployMs', `${p}.convergence`, true);
+  if ('sessionsMs' in cv) num(cv, 'sessionsMs', `${p}.convergence`, true);
   const u = obj(c, 'updates', p);
   num(u, 'messages', `${p}.updates`, true);
   num(u, 'bytes', `${p}.updates`, true);

@@ -20,7 +20,11 @@ afterAll(async () => {
 });
 
 function checkConverged(r: ConvergeResult, sessions: number): void {
-  expect(r.sessions).toEqual({ expected: sessions, established: sessions });
+  expect(r.sessions).toMatchObject({ expected: sessions, established: sessions });
+  // What t0 left to do: how many sessions were up then, and when the last one came up.
+  expect(Number.isInteger(r.sessions.upAtT0)).toBe(true);
+  expect(r.sessions.upAtT0! >= 0 && r.sessions.upAtT0! <= sessions).toBe(true);
+  expect(r.convergence.sessionsMs! >= 0 && r.convergence.sessionsMs! < 30_000).toBe(true);
   expect(r.convergence.converged).toBe(true);
   expect(r.missing).toEqual([]);
   for (const n of r.nodes) {
@@ -61,6 +65,11 @@ describe.skipIf(missing('root', 'ip', 'ping', 'tcpdump'))('converge, bgplab spea
     checkConverged(r, 45);
     // Each node originates one IPv4 and one IPv6 block: 9 others × 2.
     expect(r.nodes.every((n) => n.expectedRoutes === 18)).toBe(true);
+    // In a mesh every route comes over its own session: no BGP table is whole before every session is up.
+    expect(r.convergence.sessionsMs! <= r.convergence.bgpMs!).toBe(true);
+    // The last speaker began to listen at t0: its own sessions came after it.
+    expect(r.sessions.upAtT0! < 45).toBe(true);
+    expect(r.convergence.sessionsMs! > 0).toBe(true);
     expect(r.convergence.method.bgp).toMatch(/event log/);
   }, 60_000);
 
@@ -86,6 +95,8 @@ describe.skipIf(missing('root', 'ip', 'ping', 'tcpdump'))('converge, bgplab spea
     expect(r.convergence.fibMs! < 1500).toBe(true);
     expect(r.convergence.dataplaneMs).toBeNull();
     expect(r.convergence.fromDeployMs).toBeNull();
+    expect(r.sessions.upAtT0).toBeNull();
+    expect(r.convergence.sessionsMs).toBeNull();
     expect(r.convergence.method.dataplane).toMatch(/running lab: \d+ of \d+ pod-address pairs answer/);
     expect(r.dataplane.reached).toBe(r.dataplane.pairs);
 

@@ -94,7 +94,7 @@ export function failureTable(results: ResultsFile): Table {
 const CSV_COLUMNS = [
   'id', 'design', 'mode', 'reflectors', 'nodes', 'rr_impl', 'client_impl', 'impl', 'profile', 'hold_s', 'repeat', 'ok', 'error',
   'started_at', 'duration_ms', 'deploy_ms', 'sessions_expected', 'sessions_established', 'converged', 'bgp_ms', 'fib_ms',
-  'dataplane_ms', 'from_deploy_ms', 'dataplane_pairs', 'dataplane_reached', 'update_messages', 'update_bytes', 'cpu_total_ms', 'cpu_mean_node_ms',
+  'dataplane_ms', 'from_deploy_ms', 'sessions_up_at_t0', 'sessions_ms', 'dataplane_pairs', 'dataplane_reached', 'update_messages', 'update_bytes', 'cpu_total_ms', 'cpu_mean_node_ms',
   'rss_max_bytes', 'rss_mean_bytes', 'pss_mean_bytes', 'drill_fault', 'drill_target', 'drill_for_ms', 'detection_ms',
   'routes_lost_peak', 'routes_lost_node_seconds', 'routes_lost_nodes', 'probes_sent', 'probes_lost', 'reconverge_ms', 'verdict',
 ] as const;
@@ -140,6 +140,8 @@ export function resultsCsv(results: ResultsFile): string {
       fib_ms: c?.convergence.fibMs,
       dataplane_ms: c?.convergence.dataplaneMs,
       from_deploy_ms: c?.convergence.fromDeployMs,
+      sessions_up_at_t0: c?.sessions.upAtT0,
+      sessions_ms: c?.convergence.sessionsMs,
       dataplane_pairs: c?.dataplane.pairs,
       dataplane_reached: c?.dataplane.reached,
       update_messages: c?.updates.messages,

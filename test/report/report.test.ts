@@ -81,6 +81,20 @@ describe('report rendering', () => {
     expect(csv[1].split(',')[csv[0].split(',').indexOf('from_deploy_ms')]).toBe(String(withUp.runs[0].converge!.convergence.fromDeployMs));
   });
 
+  it('puts what t0 left to do in results.csv when the runs have it, empty cells for older results', () => {
+    const older = renderReport(sampleResults(), { imageExt: 'svg' }).files.get('results.csv')!.trim().split('\n');
+    const col = (lines: string[], name: string) => lines[1].split(',')[lines[0].split(',').indexOf(name)];
+    expect(col(older, 'sessions_up_at_t0')).toBe('');
+    expect(col(older, 'sessions_ms')).toBe('');
+    const withUp = sampleResults();
+    const c = withUp.runs[0].converge!;
+    c.sessions.upAtT0 = 4;
+    c.convergence.sessionsMs = 812.5;
+    const csv = renderReport(withUp, { imageExt: 'svg' }).files.get('results.csv')!.trim().split('\n');
+    expect(col(csv, 'sessions_up_at_t0')).toBe('4');
+    expect(col(csv, 'sessions_ms')).toBe('812.5');
+  });
+
   it('puts the same figures in the Markdown, HTML and CSV', () => {
     const md = files.get('report.md')!;
     const html = files.get('report.html')!;

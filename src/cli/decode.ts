@@ -97,7 +97,10 @@ export function parseHex(text: string, source: string): Buffer {
 }
 
 async function readInputFile(path: string, flag: string): Promise<Buffer> {
-  if (path === '-') return readStdinBytes(); // e.g. tcpdump -w - | bgplab decode --pcap -
+  if (path === '-') {
+    if (process.stdin.isTTY) throw new CliError(`${flag} -: standard input is a terminal; pipe the bytes into it`);
+    return readStdinBytes(); // e.g. tcpdump -w - | bgplab decode --pcap -
+  }
   try {
     return readFileSync(path);
   } catch (err) {
@@ -123,6 +126,7 @@ function endpointText(address: string, port: number): string {
  * gigabytes once decompressed). bzip2 (RouteViews) is named, with the command that decompresses it.
  */
 async function* mrtItems(path: string): AsyncGenerator<MrtItem> {
+  if (path === '-' && process.stdin.isTTY) throw new CliError('--mrt -: standard input is a terminal; pipe the dump into it');
   const input = path === '-' ? process.stdin : createReadStream(path);
   const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let first: IteratorResult<Buffer>;

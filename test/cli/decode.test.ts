@@ -350,6 +350,14 @@ describe('bgplab decode: usage errors exit 2 with a clear message', () => {
     expect([b.code, b.stderr]).toEqual([2, expect.stringMatching(/not a pcap or pcapng file \(first bytes 23207463\)/)]);
   });
 
+  // `script` (util-linux, in every Debian) runs the CLI with a terminal as its standard input.
+  it('standard input that is a terminal, for --file -, --pcap - and --mrt -: a clear error, not a wait', () => {
+    for (const [flag, what] of [['--file', 'bytes'], ['--pcap', 'bytes'], ['--mrt', 'dump']]) {
+      const r = spawnSync('script', ['-qc', `${process.execPath} ${CLI} decode ${flag} -`, '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.stdout, flag).toContain(`${flag} -: standard input is a terminal; pipe the ${what} into it`);
+    }
+  });
+
   it('empty stdin', async () => {
     const r = await run([], '  \n');
     expect(r.code).toBe(2);

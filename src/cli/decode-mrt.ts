@@ -8,10 +8,10 @@
 import type { MrtItem, MrtRecordInfo, MrtRibEntry } from '../capture/mrt.js';
 import { BGP_STATE_NAMES } from '../capture/mrt.js';
 import { attributesText, attributesToJson, decodeErrorToJson, jsonToText, mostSevere, resultToJson, type JsonObject } from '../wire/json.js';
-import { isoTime, OutputBuffer } from './output.js';
+import { isoTime, OutputBuffer, withMessage } from './output.js';
 
-function recordTime(r: MrtRecordInfo, seconds = r.seconds): string {
-  return isoTime(BigInt(seconds) * 1_000_000_000n + BigInt(r.microseconds ?? 0) * 1000n);
+function recordTime(r: MrtRecordInfo): string {
+  return isoTime(BigInt(r.seconds) * 1_000_000_000n + BigInt(r.microseconds ?? 0) * 1000n);
 }
 
 function head(r: MrtRecordInfo): JsonObject {
@@ -43,13 +43,7 @@ export function mrtItemJson(it: MrtItem): JsonObject | undefined {
     case 'bgp4mp-message': {
       const o: JsonObject = { ...head(it.record), peer: it.peer.address, peerAs: it.peer.asn, local: it.local.address, localAs: it.local.asn };
       o.direction = it.sent ? 'sent' : 'received';
-      const body = resultToJson(it.result, it.bytes);
-      for (const key in body) if (key !== 'error' && key !== 'errors' && key !== 'raw') o[key] = body[key];
-      if (it.guessedAddPath) o.guessed = { addPath: ['ipv4', 'ipv6'] };
-      if (body.error) o.error = body.error;
-      if (body.errors) o.errors = body.errors;
-      if (body.raw) o.raw = body.raw;
-      return o;
+      return withMessage(o, resultToJson(it.result, it.bytes), it.guessedAddPath ? { guessed: { addPath: ['ipv4', 'ipv6'] } } : {});
     }
     case 'bgp4mp-state':
       return {

@@ -14,7 +14,7 @@ import { renderMrt } from './decode-mrt.js';
 import type { Family } from '../wire/types.js';
 import { jsonToText, resultToJson, type JsonObject } from '../wire/json.js';
 import { CliError } from './errors.js';
-import { isoTime, OutputBuffer } from './output.js';
+import { isoTime, OutputBuffer, withMessage } from './output.js';
 
 interface DecodeFlags {
   file?: string;
@@ -104,10 +104,15 @@ async function readInputFile(path: string, flag: string): Promise<Buffer> {
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new CliError(`${flag} ${path}: cannot read (${why})`);
+    throw cannotRead(flag, path, err);
   }
+}
+
+/** The error for an input file that cannot be read, in words rather than errno names. */
+function cannotRead(flag: string, path: string, err: unknown): CliError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  return new CliError(`${flag} ${path}: cannot read (${why})`);
 }
 
 async function readStdinBytes(): Promise<Buffer> {
@@ -133,9 +138,7 @@ async function* mrtItems(path: string): AsyncGenerator<MrtItem> {
   try {
     first = await it.next();
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new CliError(`--mrt ${path}: cannot read (${why})`);
+    throw cannotRead('--mrt', path, err);
   }
   if (first.done || first.value.length === 0) throw new CliError(`--mrt ${path}: empty file`);
   const head = first.value;
@@ -234,13 +237,8 @@ function recordJson(item: Extract<DecodeItem, { kind: 'message' }>): JsonObject 
   } else {
     o.offset = item.offset;
   }
-  const body = resultToJson(item.result, item.bytes);
-  // The message fields first, then what was assumed, then what went wrong.
-  for (const key in body) if (key !== 'error' && key !== 'errors' && key !== 'raw') o[key] = body[key];
-  if (item.guessed) o.guessed = item.guessed;
-  if (item.conflicting) o.conflicting = true;
-  if (body.error) o.error = body.error;
-  if (body.errors) o.errors = body.errors;
-  if (body.raw) o.raw = body.raw;
-  return o;
+  return withMessage(o, resultToJson(item.result, item.bytes), {
+    ...(item.guessed ? { guessed: item.guessed } : {}),
+    ...(item.conflicting ? { conflicting: true } : {}),
+  });
 }

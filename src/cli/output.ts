@@ -3,6 +3,8 @@
  * that batches lines, respects back-pressure and ends quietly on a closed pipe (`| head`).
  */
 
+import type { JsonObject } from '../wire/json.js';
+
 let cachedSecond = -1n;
 let cachedPrefix = '';
 
@@ -20,6 +22,20 @@ export function isoTime(tsNs: bigint): string {
     cachedSecond = second;
   }
   return `${cachedPrefix}.${(ns / 1000n).toString().padStart(6, '0')}Z`;
+}
+
+/**
+ * A decoded message's JSON (resultToJson) added to `o` after the fields that head it (time, endpoints,
+ * record): the message fields first, then what the decoder assumed, then what went wrong, the order
+ * every `decode -f json` line keeps.
+ */
+export function withMessage(o: JsonObject, body: JsonObject, assumed: JsonObject = {}): JsonObject {
+  for (const key in body) if (key !== 'error' && key !== 'errors' && key !== 'raw') o[key] = body[key];
+  Object.assign(o, assumed);
+  if (body.error) o.error = body.error;
+  if (body.errors) o.errors = body.errors;
+  if (body.raw) o.raw = body.raw;
+  return o;
 }
 
 /** Batches output lines and respects stdout back-pressure; a closed pipe (| head) ends quietly. */

@@ -1,8 +1,8 @@
 /**
- * Output helpers of the decoding commands: capture and dump times as ISO text, and a stdout writer
- * that batches lines, respects back-pressure and ends quietly on a closed pipe (`| head`).
+ * Output helpers of the decoding commands: capture and dump times as ISO text, the field order of a
+ * decoded message's JSON line, and a stdout writer that batches lines, respects back-pressure and
+ * ends quietly on a closed pipe (`| head`).
  */
-
 import type { JsonObject } from '../wire/json.js';
 
 let cachedSecond = -1n;
